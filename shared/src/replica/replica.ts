@@ -1,0 +1,20 @@
+/**
+ * What the node disseminates: any state that can summarise itself, say what another copy
+ * lacks, and merge what it is sent. A Yjs document implements it (`yjs-replica.ts`);
+ * the simulator uses a lighter set of update ids (`id-set-replica.ts`).
+ *
+ * All three operations are synchronous and pure in-memory, which keeps the node sans-IO.
+ */
+export interface Replica {
+  /** A compact summary of what this copy holds (for Yjs: state vector + delete-set hash). */
+  digest(): Uint8Array
+  /**
+   * What a copy with `remoteDigest` lacks, or null when it lacks nothing. Returns
+   * `{ ok: false }` when the digest cannot be parsed (bad input from a peer).
+   */
+  diff(remoteDigest: Uint8Array): ReplicaResult<Uint8Array | null>
+  /** Merge an update or diff. `changed` is false when it held nothing new. */
+  apply(update: Uint8Array): ReplicaResult<{ changed: boolean }>
+}
+
+export type ReplicaResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string }

@@ -1,0 +1,58 @@
+/**
+ * Bounds-checked field readers over lib0's decoder. Each read states its own cap, so a
+ * hostile length prefix can never make a peer allocate more than the cap allows.
+ */
+import * as decoding from 'lib0/decoding'
+import { isPeerId, type PeerId } from '../ids'
+import { FrameFormatError } from './decode-error'
+
+export type Decoder = decoding.Decoder
+
+function remaining(dec: Decoder): number {
+  return dec.arr.length - dec.pos
+}
+
+export function readUint(dec: Decoder): number {
+  if (remaining(dec) < 1) throw new FrameFormatError('truncated', 'varuint past end of frame')
+  const value = decoding.readVarUint(dec)
+  if (!Number.isSafeInteger(value) || value < 0) throw new FrameFormatError('malformed', 'varuint out of range')
+  return value
+}
+
+export function readByte(dec: Decoder): number {
+  if (remaining(dec) < 1) throw new FrameFormatError('truncated', 'byte past end of frame')
+  return decoding.readUint8(dec)
+}
+
+export function readBytes(dec: Decoder, maxLength: number, field: string): Uint8Array {
+  const length = readUint(dec)
+  if (length > maxLength) throw new FrameFormatError('oversized', `${field} is ${length} bytes, cap ${maxLength}`)
+  if (length > remaining(dec)) throw new FrameFormatError('truncated', `${field} runs past end of frame`)
+  return decoding.readUint8Array(dec, length)
+}
+
+export function readString(dec: Decoder, maxLength: number, field: string): string {
+  const bytes = readBytes(dec, maxLength * 4, field)
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
+  if (text.length > maxLength) throw new FrameFormatError('oversized', `${field} longer than ${maxLength}`)
+  return text
+}
+
+export function readPeerId(dec: Decoder, field = 'peer id'): PeerId {
+  const id = readString(dec, 64, field)
+  if (!isPeerId(id)) throw new FrameFormatError('malformed', `${field} is not a valid peer id`)
+  return id
+}
+
+/** A count of list items, capped so a forged count cannot drive a long loop. */
+export function readCount(dec: Decoder, max: number, field: string): number {
+  const count = readUint(dec)
+  if (count > max) throw new FrameFormatError('oversized', `${field} has ${count} items, cap ${max}`)
+  return count
+}
+
+export function readBool(dec: Decoder): boolean {
+  const b = readByte(dec)
+  if (b > 1) throw new FrameFormatError('malformed', 'boolean byte is neither 0 nor 1')
+  return b === 1
+}
