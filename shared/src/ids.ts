@@ -23,9 +23,19 @@ export const MAX_PEER_ID_LENGTH = 64
 export const MAX_ROOM_ID_LENGTH = 128
 
 export function isPeerId(value: unknown): value is PeerId {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_PEER_ID_LENGTH && ID_PATTERN.test(value)
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_PEER_ID_LENGTH &&
+    ID_PATTERN.test(value)
+  )
 }
 
 export function isRoomId(value: unknown): value is RoomId {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ROOM_ID_LENGTH && ID_PATTERN.test(value)
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_ROOM_ID_LENGTH &&
+    ID_PATTERN.test(value)
+  )
 }

@@ -53,6 +53,7 @@ export function fromFloatSource(nextFloat: () => number): Random {
     out.length = count
     return out
   }
-  const pick = <T>(items: readonly T[]): T | undefined => (items.length === 0 ? undefined : items[int(items.length)])
+  const pick = <T>(items: readonly T[]): T | undefined =>
+    items.length === 0 ? undefined : items[int(items.length)]
   return { next: nextFloat, int, shuffle, sample, pick }
 }

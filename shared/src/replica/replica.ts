@@ -17,4 +17,6 @@ export interface Replica {
   apply(update: Uint8Array): ReplicaResult<{ changed: boolean }>
 }
 
-export type ReplicaResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string }
+export type ReplicaResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: string }

@@ -50,14 +50,19 @@ export type SignalingErrorCode =
   | 'forbidden-origin'
   | 'internal'
 
-export type Parsed<T> = { readonly ok: true; readonly frame: T } | { readonly ok: false; readonly error: ErrorFrame }
+export type Parsed<T> =
+  | { readonly ok: true; readonly frame: T }
+  | { readonly ok: false; readonly error: ErrorFrame }
 
 function error(code: SignalingErrorCode, message: string): { ok: false; error: ErrorFrame } {
   return { ok: false, error: { type: 'error', code, message } }
 }
 
-function parseJson(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: ErrorFrame } {
-  if (text.length > MAX_SIGNALING_FRAME_BYTES) return error('too-large', `frame over ${MAX_SIGNALING_FRAME_BYTES} bytes`)
+function parseJson(
+  text: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; error: ErrorFrame } {
+  if (text.length > MAX_SIGNALING_FRAME_BYTES)
+    return error('too-large', `frame over ${MAX_SIGNALING_FRAME_BYTES} bytes`)
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -117,7 +122,8 @@ export function parseServerFrame(text: string): Parsed<ServerFrame> {
       }
       return { ok: true, frame: { type: 'signal', room: f.room, from: f.from, data: f.data } }
     case 'error':
-      if (typeof f.code !== 'string' || typeof f.message !== 'string') return error('bad-frame', 'error needs code and message')
+      if (typeof f.code !== 'string' || typeof f.message !== 'string')
+        return error('bad-frame', 'error needs code and message')
       return {
         ok: true,
         frame: {

@@ -28,7 +28,9 @@ const BY_NUMBER = new Map<number, MessageCodec<any>>(CODECS.map((c) => [c.number
 // biome-ignore lint/suspicious/noExplicitAny: see CODECS.
 const BY_KIND = new Map<string, MessageCodec<any>>(CODECS.map((c) => [c.kind, c]))
 
-export type DecodeResult = { readonly ok: true; readonly frame: Frame } | { readonly ok: false; readonly error: DecodeError }
+export type DecodeResult =
+  | { readonly ok: true; readonly frame: Frame }
+  | { readonly ok: false; readonly error: DecodeError }
 
 export function encodeFrame(frame: Frame): Uint8Array {
   const codec = BY_KIND.get(frame.type)

@@ -4,10 +4,12 @@
  */
 import type { PeerId } from '../ids'
 
-/** A CRDT update, pushed hop by hop. (origin, seq) identifies it for duplicate suppression. */
+/** A CRDT update, pushed hop by hop. (origin, session, seq) identifies it for duplicate suppression. */
 export interface UpdateFrame {
   readonly type: 'update'
   readonly origin: PeerId
+  /** Random per start of the origin, so a reloaded peer's seq 1 is not taken for its old seq 1. */
+  readonly session: number
   readonly seq: number
   /** Hops travelled so far; 0 when sent by the origin. */
   readonly hops: number

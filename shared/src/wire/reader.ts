@@ -15,7 +15,8 @@ function remaining(dec: Decoder): number {
 export function readUint(dec: Decoder): number {
   if (remaining(dec) < 1) throw new FrameFormatError('truncated', 'varuint past end of frame')
   const value = decoding.readVarUint(dec)
-  if (!Number.isSafeInteger(value) || value < 0) throw new FrameFormatError('malformed', 'varuint out of range')
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new FrameFormatError('malformed', 'varuint out of range')
   return value
 }
 
@@ -26,7 +27,8 @@ export function readByte(dec: Decoder): number {
 
 export function readBytes(dec: Decoder, maxLength: number, field: string): Uint8Array {
   const length = readUint(dec)
-  if (length > maxLength) throw new FrameFormatError('oversized', `${field} is ${length} bytes, cap ${maxLength}`)
+  if (length > maxLength)
+    throw new FrameFormatError('oversized', `${field} is ${length} bytes, cap ${maxLength}`)
   if (length > remaining(dec)) throw new FrameFormatError('truncated', `${field} runs past end of frame`)
   return decoding.readUint8Array(dec, length)
 }

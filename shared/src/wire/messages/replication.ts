@@ -10,16 +10,18 @@ export const updateCodec: MessageCodec<UpdateFrame> = {
   kind: 'update',
   write(enc, f) {
     encoding.writeVarString(enc, f.origin)
+    encoding.writeVarUint(enc, f.session)
     encoding.writeVarUint(enc, f.seq)
     encoding.writeVarUint(enc, f.hops)
     encoding.writeVarUint8Array(enc, f.payload)
   },
   read(dec: Decoder, limits) {
     const origin = readPeerId(dec, 'origin')
+    const session = readUint(dec)
     const seq = readUint(dec)
     const hops = readUint(dec)
     const payload = readBytes(dec, limits.maxPayloadBytes, 'payload')
-    return { type: 'update', origin, seq, hops, payload }
+    return { type: 'update', origin, session, seq, hops, payload }
   },
 }
 
