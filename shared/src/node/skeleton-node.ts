@@ -83,7 +83,10 @@ export function createNode(options: NodeOptions): MeshNode {
       return
     }
     const result = replica.apply(f.payload)
-    if (!result.ok) return drop(out, from, 'bad-update', result.reason)
+    if (!result.ok) {
+      drop(out, from, 'bad-update', result.reason)
+      return
+    }
     if (result.value.changed) {
       stats.updatesApplied++
       out.push({ type: 'replica-changed', from })
@@ -94,7 +97,10 @@ export function createNode(options: NodeOptions): MeshNode {
 
   function onDigest(out: Effect[], from: PeerId, f: SyncDigestFrame): void {
     const diff = replica.diff(f.digest)
-    if (!diff.ok) return drop(out, from, 'bad-digest', diff.reason)
+    if (!diff.ok) {
+      drop(out, from, 'bad-digest', diff.reason)
+      return
+    }
     if (diff.value !== null) send(out, from, { type: 'sync-diff', diff: diff.value })
     if (f.wantsReply) sendDigest(out, from, false)
     // An answer arrives after the diff the peer sent us (channels are ordered), so from
@@ -108,7 +114,10 @@ export function createNode(options: NodeOptions): MeshNode {
 
   function onDiff(out: Effect[], from: PeerId, f: SyncDiffFrame): void {
     const result = replica.apply(f.diff)
-    if (!result.ok) return drop(out, from, 'bad-update', result.reason)
+    if (!result.ok) {
+      drop(out, from, 'bad-update', result.reason)
+      return
+    }
     if (result.value.changed) {
       stats.updatesApplied++
       out.push({ type: 'replica-changed', from })
