@@ -49,6 +49,7 @@ export type SignalingErrorCode =
   | 'unauthorized'
   | 'forbidden-origin'
   | 'internal'
+  | 'replaced'
 
 export type Parsed<T> =
   | { readonly ok: true; readonly frame: T }

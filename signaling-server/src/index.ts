@@ -1,0 +1,10 @@
+// Re-exports only: each concept lives in its own module.
+export * from './close-codes'
+export type { Cluster, ClusterHandlers } from './cluster'
+export * from './errors'
+export type { DropReason, HubObserver, KickReason, RelayRoute } from './hub'
+export * from './json-log'
+export { METRIC_PREFIX } from './metrics'
+export * from './options'
+export * from './room-token'
+export * from './server'

@@ -1,0 +1,32 @@
+/**
+ * A token bucket over caller-supplied time: the rate limiter for frames per connection
+ * and the strike counter that decides when a misbehaving socket is closed.
+ *
+ * No timers and no clock inside: the caller passes `now` (ms), so a test drives it with
+ * plain numbers and a thousand idle sockets cost nothing between frames.
+ *
+ *   const bucket = createBucket(100, now)         // starts full
+ *   takeToken(bucket, 100, 50, now)               // true while tokens last, 50 refill per second
+ */
+
+export interface Bucket {
+  tokens: number
+  /** When `tokens` was last brought up to date, in ms. */
+  updatedAt: number
+}
+
+export function createBucket(capacity: number, now: number): Bucket {
+  return { tokens: capacity, updatedAt: now }
+}
+
+/** Refill by elapsed time, then take one token if there is one. Returns whether it did. */
+export function takeToken(bucket: Bucket, capacity: number, perSecond: number, now: number): boolean {
+  const elapsed = now - bucket.updatedAt
+  if (elapsed > 0) {
+    bucket.tokens = Math.min(capacity, bucket.tokens + (elapsed * perSecond) / 1000)
+    bucket.updatedAt = now
+  }
+  if (bucket.tokens < 1) return false
+  bucket.tokens -= 1
+  return true
+}
