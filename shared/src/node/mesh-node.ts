@@ -17,8 +17,10 @@ export interface MeshNode {
   handle(now: number, event: NodeEvent): Effect[]
   /** When the node next wants a `tick` (absolute ms). The shell arms one timer for it. */
   nextWakeAt(): number
-  /** Members as this peer knows them, itself included. */
+  /** Members as this peer knows them, itself included. O(members): for display, not per frame. */
   members(): MemberView[]
+  /** One member as this peer knows it, in O(1). Optional: nodes of #2 did not have it. */
+  member?(id: PeerId): MemberView | undefined
   /** Peers with an open data channel. */
   neighbors(): PeerId[]
   stats(): NodeStats

@@ -1,90 +1,88 @@
 /**
- * Options of the skeleton node. Defaults suit a browser room of up to a few hundred
- * peers; issue #3's protocols replace the heartbeat table and flooding for larger rooms.
+ * Options of the composed node: identity and replica, plus the options of each layer
+ * (SWIM + Lifeguard membership, HyParView overlay, Plumtree broadcast and anti-entropy),
+ * flat, so a shell passes `{ id, replica, random, probeIntervalMs: 2_000 }` through.
+ * Each layer's options file documents every field, its default and the reason for it.
  */
+import {
+  PLUMTREE_DEFAULTS,
+  type PlumtreeOptions,
+  resolvePlumtreeOptions,
+} from '../broadcast/plumtree-options'
 import { isPeerId, type PeerId } from '../ids'
+import { resolveSwimOptions, SWIM_DEFAULTS, type SwimOptions } from '../membership/swim-options'
+import {
+  HYPARVIEW_DEFAULTS,
+  type HyParViewOptions,
+  resolveHyParViewOptions,
+} from '../overlay/hyparview-options'
 import type { Random } from '../random'
 import type { Replica } from '../replica/replica'
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../wire/limits'
+import { NodeOptionsError, stripUndefined } from './options-error'
 
-export interface NodeOptions {
+export { NodeOptionsError } from './options-error'
+
+export interface NodeOptions extends SwimOptions, HyParViewOptions, PlumtreeOptions {
   /** This peer's id. Required. */
   id: PeerId
   /** The state to disseminate. Required. */
   replica: Replica
   /** Seeded randomness (the shell passes crypto-backed randomness in production). Required. */
   random: Random
-  /** Connections this peer opens itself. Default 4: a random graph of degree >= 4 is connected w.h.p. for small rooms. */
-  targetNeighbors?: number
-  /** Hard cap on connections, incoming included. Default 8: bounds memory and upload per tab. */
-  maxNeighbors?: number
-  /** Heartbeat and gossip period. Default 1,000 ms. */
-  heartbeatIntervalMs?: number
-  /** Silence before a member is suspect. Default 6,000 ms: several periods times the overlay diameter. */
-  suspectAfterMs?: number
-  /** Silence before a member is dead. Default 15,000 ms. */
-  deadAfterMs?: number
-  /** How long dead and left members stay listed. Default 60,000 ms. */
-  retentionMs?: number
-  /** Period of anti-entropy with one random neighbour. Default 2,000 ms. */
-  antiEntropyIntervalMs?: number
-  /** How long a `connect` may stay unanswered before the node gives up on it. Default 15,000 ms. */
-  connectTimeoutMs?: number
-  /** Update keys remembered for duplicate suppression. Default 4,096. */
-  seenCacheSize?: number
+  /** Metadata published at start (a user's name, an agent's status). Default empty. */
+  meta?: Uint8Array
+  /**
+   * Incarnation to start at. Default 1. A shell that remembers its last incarnation can
+   * pass it + 1 so a reload is not taken for stale news; otherwise the first peer that
+   * still remembers the old run tells it, and it jumps past.
+   */
+  incarnation?: number
   /** Decoder caps. Default DEFAULT_WIRE_LIMITS. */
   wireLimits?: WireLimits
+  /**
+   * Maps a decoded peer id to a canonical string instance. Default identity. A simulator
+   * running thousands of nodes in one process passes a shared table, so member tables
+   * share one copy of each id instead of one per node.
+   */
+  internId?: (id: PeerId) => PeerId
 }
 
 export type ResolvedNodeOptions = Required<NodeOptions>
 
+/** Every default in one place; the reasons are beside each layer's own DEFAULTS. */
 export const NODE_DEFAULTS = {
-  targetNeighbors: 4,
-  maxNeighbors: 8,
-  heartbeatIntervalMs: 1_000,
-  suspectAfterMs: 6_000,
-  deadAfterMs: 15_000,
-  retentionMs: 60_000,
-  antiEntropyIntervalMs: 2_000,
-  connectTimeoutMs: 15_000,
-  seenCacheSize: 4_096,
+  ...SWIM_DEFAULTS,
+  ...HYPARVIEW_DEFAULTS,
+  ...PLUMTREE_DEFAULTS,
+  meta: new Uint8Array(0),
+  incarnation: 1,
   wireLimits: DEFAULT_WIRE_LIMITS,
+  internId: (id: PeerId): PeerId => id,
 } as const
 
-/** Thrown when node options are wrong; `field` names the bad one. */
-export class NodeOptionsError extends Error {
-  readonly code = 'GM_ERR_NODE_OPTIONS'
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`)
-  }
-}
-
 export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
-  const o = { ...NODE_DEFAULTS, ...options } as ResolvedNodeOptions
-  if (!isPeerId(o.id)) throw new NodeOptionsError('id', 'must be 1-64 characters of [A-Za-z0-9_.:@-]')
-  if (o.replica === undefined) throw new NodeOptionsError('replica', 'is required')
-  if (o.random === undefined) throw new NodeOptionsError('random', 'is required')
-  const positive = [
-    'targetNeighbors',
-    'maxNeighbors',
-    'heartbeatIntervalMs',
-    'suspectAfterMs',
-    'deadAfterMs',
-    'retentionMs',
-    'antiEntropyIntervalMs',
-    'connectTimeoutMs',
-    'seenCacheSize',
-  ] as const
-  for (const field of positive) {
-    const v = o[field]
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-      throw new NodeOptionsError(field, 'must be a positive number')
-  }
-  if (o.maxNeighbors < o.targetNeighbors)
-    throw new NodeOptionsError('maxNeighbors', 'must be >= targetNeighbors')
-  if (o.deadAfterMs <= o.suspectAfterMs) throw new NodeOptionsError('deadAfterMs', 'must be > suspectAfterMs')
+  const given = stripUndefined(options)
+  if (!isPeerId(given.id)) throw new NodeOptionsError('id', 'must be 1-64 characters of [A-Za-z0-9_.:@-]')
+  if (given.replica === undefined) throw new NodeOptionsError('replica', 'is required')
+  if (given.random === undefined) throw new NodeOptionsError('random', 'is required')
+  const o = {
+    ...NODE_DEFAULTS,
+    ...given,
+    ...resolveSwimOptions(options),
+    ...resolveHyParViewOptions(options),
+    ...resolvePlumtreeOptions(options),
+  } as ResolvedNodeOptions
+  if (!Number.isSafeInteger(o.incarnation) || o.incarnation < 0)
+    throw new NodeOptionsError('incarnation', 'must be a non-negative integer')
+  if (typeof o.internId !== 'function') throw new NodeOptionsError('internId', 'must be a function')
+  if (!(o.meta instanceof Uint8Array)) throw new NodeOptionsError('meta', 'must be a Uint8Array')
+  if (o.maxMetaBytes > o.wireLimits.maxMetaBytes)
+    throw new NodeOptionsError(
+      'maxMetaBytes',
+      `must be <= wireLimits.maxMetaBytes (${o.wireLimits.maxMetaBytes})`,
+    )
+  if (o.meta.length > o.maxMetaBytes)
+    throw new NodeOptionsError('meta', `must be at most maxMetaBytes (${o.maxMetaBytes})`)
   return o
 }

@@ -1,4 +1,8 @@
 /** Counters a node keeps about its own traffic. All are totals since start. */
+import type { PlumtreeStats } from '../broadcast/plumtree'
+import type { SwimStats } from '../membership/swim'
+import type { OverlayStats } from '../overlay/hyparview'
+
 export interface NodeStats {
   framesSent: number
   framesReceived: number
@@ -12,6 +16,14 @@ export interface NodeStats {
   updatesOriginated: number
   /** Frames dropped, by reason (decode errors, bad payloads). */
   dropped: Record<string, number>
+  /** Frames sent, by frame type (e.g. `update`, `ihave`, `ping`). */
+  sentByType?: Record<string, number>
+  /** Bytes sent, by frame type. */
+  bytesByType?: Record<string, number>
+  /** Per-layer counters of the composed node. */
+  membership?: SwimStats & { healthScore: number; members: number }
+  overlay?: OverlayStats & { active: number; passive: number }
+  broadcast?: PlumtreeStats
 }
 
 export function emptyStats(): NodeStats {

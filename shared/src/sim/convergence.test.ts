@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createNode } from '../node/skeleton-node'
+import { createNode } from '../node/gossip-node'
 import { createYjsReplica } from '../replica/yjs-replica'
 import { withSeed } from './seeded'
 import { SimNetwork } from './sim-network'
@@ -33,7 +33,7 @@ function allConverged(docs: Map<string, Y.Doc>, expectedKeys: number): boolean {
   return [...docs.values()].every((d) => d.getMap('cells').size === expectedKeys)
 }
 
-describe('skeleton dissemination over the simulated network', () => {
+describe('dissemination over the simulated network', () => {
   for (const loss of [0, 0.1]) {
     it(`50 peers converge on one document at ${loss * 100}% frame loss`, () =>
       withSeed((seed) => {

@@ -23,11 +23,29 @@ export class SimRoom {
 
   join(id: PeerId): MeshNode {
     const node = this.net.addNode(id, (random) => this.make(id, random))
-    const alive = this.present.filter((p) => this.net.isAlive(p))
-    const peers = this.net.random.sample(alive, this.sampleSize)
+    const peers = this.samplePresent()
     this.present.push(id)
     if (peers.length > 0) this.net.inject(id, { type: 'peers-discovered', peers })
     return node
+  }
+
+  /**
+   * Up to `sampleSize` distinct live peers already present. Drawn by rejection so a join
+   * costs O(sampleSize), not O(room): joining 10,000 peers stays linear.
+   */
+  private samplePresent(): PeerId[] {
+    const { present, sampleSize, net } = this
+    const picked = new Set<PeerId>()
+    for (let tries = 0; tries < sampleSize * 4 && picked.size < sampleSize; tries++) {
+      const p = present[net.random.int(present.length)]
+      if (p !== undefined && net.isAlive(p)) picked.add(p)
+    }
+    if (picked.size < sampleSize && picked.size < present.length) {
+      // Few live peers or bad luck: fall back to an exact sample.
+      const alive = present.filter((p) => net.isAlive(p))
+      return net.random.sample(alive, sampleSize)
+    }
+    return [...picked]
   }
 
   ids(): PeerId[] {

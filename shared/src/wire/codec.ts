@@ -16,12 +16,49 @@ import { type DecodeError, FrameFormatError } from './decode-error'
 import type { Frame } from './frame'
 import { PROTOCOL_VERSION } from './frame-type'
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from './limits'
-import { membershipCodec } from './messages/membership'
 import type { MessageCodec } from './messages/message-codec'
+import {
+  disconnectCodec,
+  forwardJoinCodec,
+  joinCodec,
+  neighborCodec,
+  neighborReplyCodec,
+  shuffleCodec,
+  shuffleReplyCodec,
+} from './messages/overlay'
+import { graftCodec, ihaveCodec, pruneCodec } from './messages/plumtree'
 import { syncDiffCodec, syncDigestCodec, updateCodec } from './messages/replication'
+import {
+  ackCodec,
+  memberDigestCodec,
+  memberGossipCodec,
+  nackCodec,
+  pingCodec,
+  pingReqCodec,
+} from './messages/swim'
 
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous table; each entry is typed where it is defined.
-const CODECS: readonly MessageCodec<any>[] = [updateCodec, syncDigestCodec, syncDiffCodec, membershipCodec]
+const CODECS: readonly MessageCodec<any>[] = [
+  updateCodec,
+  syncDigestCodec,
+  syncDiffCodec,
+  pingCodec,
+  ackCodec,
+  pingReqCodec,
+  nackCodec,
+  memberGossipCodec,
+  joinCodec,
+  forwardJoinCodec,
+  neighborCodec,
+  neighborReplyCodec,
+  disconnectCodec,
+  shuffleCodec,
+  shuffleReplyCodec,
+  ihaveCodec,
+  graftCodec,
+  pruneCodec,
+  memberDigestCodec,
+]
 
 // biome-ignore lint/suspicious/noExplicitAny: see CODECS.
 const BY_NUMBER = new Map<number, MessageCodec<any>>(CODECS.map((c) => [c.number, c]))

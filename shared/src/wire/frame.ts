@@ -1,17 +1,23 @@
 /**
  * The decoded form of every peer-to-peer frame: a discriminated union on `type`.
- * `codec.ts` turns these into bytes and back.
+ * `codec.ts` turns these into bytes and back; PROTOCOL.md describes each frame's role.
  */
 import type { PeerId } from '../ids'
 
-/** A CRDT update, pushed hop by hop. (origin, session, seq) identifies it for duplicate suppression. */
-export interface UpdateFrame {
-  readonly type: 'update'
+// ---------------------------------------------------------------- replication (Plumtree payload, anti-entropy)
+
+/** Identifies one broadcast: (origin, session, seq). */
+export interface MessageId {
   readonly origin: PeerId
   /** Random per start of the origin, so a reloaded peer's seq 1 is not taken for its old seq 1. */
   readonly session: number
   readonly seq: number
-  /** Hops travelled so far; 0 when sent by the origin. */
+}
+
+/** A CRDT update: Plumtree eager push, or the answer to a GRAFT. */
+export interface UpdateFrame extends MessageId {
+  readonly type: 'update'
+  /** Hops travelled so far (Plumtree's "round"); 0 when sent by the origin. */
   readonly hops: number
   readonly payload: Uint8Array
 }
@@ -30,24 +36,142 @@ export interface SyncDiffFrame {
   readonly diff: Uint8Array
 }
 
-/** How a member is known in the skeleton's heartbeat gossip. */
+// ---------------------------------------------------------------- membership (SWIM + Lifeguard)
+
+/** How a member is known. The numbers are on the wire. */
 export const MemberStateCode = { alive: 0, suspect: 1, dead: 2, left: 3 } as const
 export type MemberState = keyof typeof MemberStateCode
 
-export interface MemberRecord {
+/**
+ * One piece of membership news. Ordered by (incarnation, state rank): a higher incarnation
+ * wins; at equal incarnation suspect beats alive, dead beats suspect, left beats dead.
+ */
+export interface MemberUpdate {
   readonly id: PeerId
   readonly state: MemberState
-  /** Grows when the member itself says it is alive; a higher heartbeat wins. */
-  readonly heartbeat: number
-  /** Small opaque metadata the member publishes about itself (name, status). */
+  /** The member's own counter; only the member raises it (refutation, metadata, rejoin). */
+  readonly incarnation: number
+  /** Metadata; carried by `alive` records only (empty on the others). */
   readonly meta: Uint8Array
+  /** Who accuses, on `suspect` and `dead` records (Lifeguard counts distinct accusers); else ''. */
+  readonly from: PeerId
 }
 
-/** The skeleton's membership gossip: a batch of member records. */
-export interface MembershipFrame {
-  readonly type: 'membership'
-  readonly records: readonly MemberRecord[]
+/** Frames that carry piggybacked membership updates. */
+export interface Piggyback {
+  readonly members: readonly MemberUpdate[]
 }
 
-export type Frame = UpdateFrame | SyncDigestFrame | SyncDiffFrame | MembershipFrame
+export interface PingFrame extends Piggyback {
+  readonly type: 'ping'
+  readonly seq: number
+}
+
+export interface AckFrame extends Piggyback {
+  readonly type: 'ack'
+  readonly seq: number
+}
+
+export interface PingReqFrame extends Piggyback {
+  readonly type: 'ping-req'
+  readonly seq: number
+  readonly target: PeerId
+}
+
+export interface NackFrame extends Piggyback {
+  readonly type: 'nack'
+  readonly seq: number
+}
+
+export interface MemberGossipFrame extends Piggyback {
+  readonly type: 'member-gossip'
+}
+
+/** A tiny membership digest: how many members the sender believes alive or suspect. */
+export interface MemberDigestFrame {
+  readonly type: 'member-digest'
+  readonly live: number
+}
+
+// ---------------------------------------------------------------- overlay (HyParView)
+
+export interface JoinFrame {
+  readonly type: 'join'
+}
+
+export interface ForwardJoinFrame {
+  readonly type: 'forward-join'
+  readonly joiner: PeerId
+  /** Remaining hops of the random walk. */
+  readonly ttl: number
+}
+
+export interface NeighborFrame {
+  readonly type: 'neighbor'
+  /** High when the sender's active view is empty: the receiver must accept. */
+  readonly high: boolean
+}
+
+export interface NeighborReplyFrame {
+  readonly type: 'neighbor-reply'
+  readonly accepted: boolean
+}
+
+export interface DisconnectFrame {
+  readonly type: 'disconnect'
+}
+
+export interface ShuffleFrame {
+  readonly type: 'shuffle'
+  /** Peers the walk went through, the origin first; the reply retraces it. */
+  readonly path: readonly PeerId[]
+  readonly ttl: number
+  readonly entries: readonly PeerId[]
+}
+
+export interface ShuffleReplyFrame {
+  readonly type: 'shuffle-reply'
+  /** Remaining way back, the origin first; the receiver pops itself off the end. */
+  readonly path: readonly PeerId[]
+  readonly entries: readonly PeerId[]
+}
+
+// ---------------------------------------------------------------- broadcast (Plumtree control)
+
+export interface IHaveEntry extends MessageId {
+  readonly hops: number
+}
+
+export interface IHaveFrame extends Piggyback {
+  readonly type: 'ihave'
+  readonly ids: readonly IHaveEntry[]
+}
+
+export interface GraftFrame {
+  readonly type: 'graft'
+  readonly ids: readonly MessageId[]
+}
+
+export interface PruneFrame {
+  readonly type: 'prune'
+}
+
+export type SwimFrame = PingFrame | AckFrame | PingReqFrame | NackFrame | MemberGossipFrame
+export type OverlayFrame =
+  | JoinFrame
+  | ForwardJoinFrame
+  | NeighborFrame
+  | NeighborReplyFrame
+  | DisconnectFrame
+  | ShuffleFrame
+  | ShuffleReplyFrame
+export type BroadcastFrame = UpdateFrame | IHaveFrame | GraftFrame | PruneFrame
+
+export type Frame =
+  | BroadcastFrame
+  | SyncDigestFrame
+  | SyncDiffFrame
+  | SwimFrame
+  | MemberDigestFrame
+  | OverlayFrame
 export type FrameKind = Frame['type']

@@ -1,24 +1,21 @@
-/** Codecs of the replication frames: update push and anti-entropy digest/diff. */
+/** Codecs of the replication frames: update push (Plumtree payload) and anti-entropy digest/diff. */
 import * as encoding from 'lib0/encoding'
 import type { SyncDiffFrame, SyncDigestFrame, UpdateFrame } from '../frame'
 import { FrameType } from '../frame-type'
-import { type Decoder, readBool, readBytes, readPeerId, readUint } from '../reader'
+import { type Decoder, readBool, readBytes, readUint } from '../reader'
+import { readMessageId, writeMessageId } from './fields'
 import type { MessageCodec } from './message-codec'
 
 export const updateCodec: MessageCodec<UpdateFrame> = {
   number: FrameType.Update,
   kind: 'update',
   write(enc, f) {
-    encoding.writeVarString(enc, f.origin)
-    encoding.writeVarUint(enc, f.session)
-    encoding.writeVarUint(enc, f.seq)
+    writeMessageId(enc, f)
     encoding.writeVarUint(enc, f.hops)
     encoding.writeVarUint8Array(enc, f.payload)
   },
   read(dec: Decoder, limits) {
-    const origin = readPeerId(dec, 'origin')
-    const session = readUint(dec)
-    const seq = readUint(dec)
+    const { origin, session, seq } = readMessageId(dec)
     const hops = readUint(dec)
     const payload = readBytes(dec, limits.maxPayloadBytes, 'payload')
     return { type: 'update', origin, session, seq, hops, payload }

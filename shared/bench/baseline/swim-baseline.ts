@@ -1,0 +1,31 @@
+/**
+ * The baseline's failure detector: the package's standalone SWIM node with
+ * `lifeguard: false` (classic SWIM: fixed suspicion timeout, no nacks, no local health),
+ * memberlist's default LAN timings, over datagrams to any member, knowing the full
+ * member list from the start as a memberlist node that joined does.
+ */
+import type { PeerId } from '../../src/ids'
+import { createSwimNode } from '../../src/membership/swim-node'
+import type { MeshNode } from '../../src/node/mesh-node'
+import type { Random } from '../../src/random'
+
+export interface BaselineMembershipContext {
+  id: PeerId
+  random: Random
+  roster: readonly PeerId[]
+  /** The roster's copy of an id, so decoded ids do not each keep their own string. */
+  internId: (id: PeerId) => PeerId
+}
+
+/** Printed in the benchmark header. */
+export const BASELINE_MEMBERSHIP = 'SWIM without Lifeguard (createSwimNode, lifeguard: false)'
+
+export function createBaselineMembership(ctx: BaselineMembershipContext): MeshNode {
+  return createSwimNode({
+    id: ctx.id,
+    random: ctx.random,
+    roster: ctx.roster,
+    lifeguard: false,
+    internId: ctx.internId,
+  })
+}

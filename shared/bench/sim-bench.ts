@@ -1,0 +1,231 @@
+/**
+ * `pnpm bench:sim`: gossip-mesh and a memberlist-style baseline side by side over the
+ * deterministic simulator, for each room size and loss rate. Prints a table; with
+ * `--json FILE` also writes one object per (protocol, n, loss). See README.md.
+ *
+ *   pnpm bench:sim                                   # n = 100, 1000, 10000; loss = 0, 0.05, 0.1
+ *   pnpm bench:sim -- --n 100,1000 --loss 0 --protocol baseline --seed 7 --json out.json
+ *
+ * A benchmark is a program, not a test: it never fails on a number, only on misuse.
+ */
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { BASELINE_MEMBERSHIP } from './baseline/swim-baseline'
+import { loadProtocol, PROTOCOL_NAMES, type ProtocolName, payloadFrameTypes } from './protocols'
+import { DEFAULT_PLAN, type Plan, type Row, runScenario } from './scenario'
+
+interface Args {
+  n: number[]
+  loss: number[]
+  protocols: ProtocolName[]
+  seed: number
+  json: string | undefined
+  verbose: boolean
+  plan: Plan
+  /** Runs in parallel, each in its own process. */
+  jobs: number
+  /** Internal: run one (protocol, n, loss) and print its row as JSON (a child of the parent run). */
+  worker: string | undefined
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = {
+    n: [100, 1_000, 10_000],
+    loss: [0, 0.05, 0.1],
+    protocols: [...PROTOCOL_NAMES],
+    seed: 1,
+    json: undefined,
+    verbose: false,
+    plan: { ...DEFAULT_PLAN },
+    jobs: Math.max(1, Math.min(2, os.availableParallelism())),
+    worker: undefined,
+  }
+  const list = (value: string | undefined, flag: string): number[] => {
+    const out = (value ?? '').split(',').map(Number)
+    if (out.length === 0 || out.some((x) => !Number.isFinite(x)))
+      usage(`${flag} takes numbers, e.g. ${flag} 100,1000`)
+    return out
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]
+    const value = argv[i + 1]
+    if (flag === '--') continue
+    if (flag === '--n') args.n = list(value, flag)
+    else if (flag === '--loss') args.loss = list(value, flag)
+    else if (flag === '--protocol') args.protocols = (value ?? '').split(',') as ProtocolName[]
+    else if (flag === '--seed') args.seed = list(value, flag)[0] as number
+    else if (flag === '--json') args.json = value
+    else if (flag === '--jobs') args.jobs = Math.max(1, list(value, flag)[0] as number)
+    else if (flag === '--worker') args.worker = value
+    else if (flag === '--plan') {
+      // Overrides for exploration, e.g. --plan steadyBroadcasts=5,recoveryMaxMs=0. The
+      // published numbers use the default plan.
+      for (const pair of (value ?? '').split(',')) {
+        const [key, raw] = pair.split('=')
+        if (key === undefined || !(key in args.plan) || !Number.isFinite(Number(raw)))
+          usage(`--plan: bad override ${pair} (keys: ${Object.keys(args.plan).join(', ')})`)
+        ;(args.plan as unknown as Record<string, number>)[key] = Number(raw)
+      }
+    } else if (flag === '--verbose') {
+      args.verbose = true
+      continue
+    } else usage(`unknown flag ${flag}`)
+    i++
+  }
+  for (const p of args.protocols) if (!PROTOCOL_NAMES.includes(p)) usage(`--protocol: unknown protocol ${p}`)
+  return args
+}
+
+function usage(problem: string): never {
+  console.error(
+    `${problem}\nusage: sim-bench [--n 100,1000,10000] [--loss 0,0.05,0.1] [--protocol gossip-mesh,baseline] [--seed N] [--json FILE] [--plan key=value,...] [--jobs 2] [--verbose]`,
+  )
+  process.exit(2)
+}
+
+interface Column {
+  head: string
+  width: number
+  cell: (r: Row) => string
+}
+
+const num = (x: number | null, digits = 0): string =>
+  x === null || Number.isNaN(x) ? '-' : x.toFixed(digits)
+
+const COLUMNS: Column[] = [
+  { head: 'protocol', width: 11, cell: (r) => r.protocol },
+  { head: 'n', width: 6, cell: (r) => String(r.n) },
+  { head: 'loss', width: 5, cell: (r) => num(r.loss, 2) },
+  { head: 'deliv', width: 7, cell: (r) => num(r.deliveryRatio, 4) },
+  { head: 'lat50', width: 6, cell: (r) => num(r.latencyP50Ms) },
+  { head: 'lat99', width: 6, cell: (r) => num(r.latencyP99Ms) },
+  { head: 'hop99', width: 5, cell: (r) => num(r.hopsP99) },
+  { head: 'copies', width: 6, cell: (r) => num(r.payloadCopiesPerBroadcast, 2) },
+  { head: 'ctrlB/bc', width: 9, cell: (r) => num(r.controlBytesPerBroadcast) },
+  { head: 'conn', width: 6, cell: (r) => num(r.connectionsMean, 1) },
+  { head: 'cmax', width: 5, cell: (r) => String(r.connectionsMax) },
+  { head: 'det50', width: 6, cell: (r) => num(r.detectionP50Ms) },
+  { head: 'det99', width: 6, cell: (r) => num(r.detectionP99Ms) },
+  { head: 'miss', width: 6, cell: (r) => String(r.detectionMissedPairs) },
+  { head: 'fDead', width: 5, cell: (r) => String(r.falseDead) },
+  { head: 'recov', width: 6, cell: (r) => num(r.recoveryMs) },
+  { head: 'known', width: 5, cell: (r) => num(r.membershipKnownRatio, 2) },
+  { head: 'Mev', width: 6, cell: (r) => num(r.simEvents / 1e6, 2) },
+  { head: 'kev/s', width: 6, cell: (r) => num(r.simEventsPerSec / 1e3) },
+  { head: 'wall s', width: 6, cell: (r) => num(r.wallMs / 1e3, 1) },
+  { head: 'rss MB', width: 6, cell: (r) => num(r.peakRssMB) },
+]
+
+const line = (cells: string[]): string => cells.map((c, i) => c.padStart(COLUMNS[i]?.width ?? 0)).join(' ')
+
+interface RunSpec {
+  protocol: ProtocolName
+  n: number
+  loss: number
+}
+
+/** Run one scenario in a child process (same runtime flags, so tsx's loader too); resolves with its row. */
+function runChild(spec: RunSpec, args: Args): Promise<Row> {
+  const argv = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    '--worker',
+    JSON.stringify(spec),
+    '--seed',
+    String(args.seed),
+    '--plan',
+    Object.entries(args.plan)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    ...(args.verbose ? ['--verbose'] : []),
+  ]
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`run ${JSON.stringify(spec)} exited with ${code}`))
+      else resolve(JSON.parse(out) as Row)
+    })
+  })
+}
+
+async function runWorker(args: Args, spec: RunSpec): Promise<void> {
+  const protocol = await loadProtocol(spec.protocol)
+  const log = args.verbose ? (s: string) => console.error(s) : undefined
+  const row = runScenario(protocol, spec.n, spec.loss, args.seed, args.plan, payloadFrameTypes().numbers, log)
+  process.stdout.write(JSON.stringify(row))
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  if (args.worker !== undefined) return runWorker(args, JSON.parse(args.worker) as RunSpec)
+  const plan = args.plan
+  const payload = payloadFrameTypes()
+  const started = performance.now()
+  console.log(
+    `# gossip-mesh simulator benchmark  seed=${args.seed}  node ${process.version}  ${os.cpus().length} cpus`,
+  )
+  console.log(
+    `# phases (virtual time): join (gossip-mesh ${plan.joinRatePerS}/s via 8-peer signaling samples; baseline knows all) ` +
+      `→ warm-up ${plan.warmupMs / 1e3} s → ${plan.steadyBroadcasts} broadcasts every ${plan.steadyIntervalMs} ms ` +
+      `+ ${plan.drainMs / 1e3} s drain → crash ${plan.crashCount} (detection, ≤ ${plan.detectMaxMs / 1e3} s) ` +
+      `→ ${plan.stallFraction * 100}% stall ${plan.stallEachMs / 1e3} s at a time for ${plan.stallPhaseMs / 1e3} s ` +
+      `+ ${plan.stallTailMs / 1e3} s tail → crash 50%, broadcast every ${plan.recoveryProbeIntervalMs / 1e3} s until ` +
+      `${plan.recoveryStreak} in a row reach all survivors (≤ ${plan.recoveryMaxMs / 1e3} s)`,
+  )
+  console.log(
+    `# payload frames: ${payload.names.join(', ')} (${plan.payloadBytes} B payload each); baseline membership: ${BASELINE_MEMBERSHIP}`,
+  )
+  console.log(
+    '# deliv: steady broadcasts delivered / expected; lat, det, recov in ms; hop99: P99 hops; copies: payload frames ' +
+      'per broadcast / (n-1); ctrlB/bc: control bytes per broadcast (all nodes); conn/cmax: open connections ' +
+      '(baseline: distinct peers exchanged with in the steady phase); miss: undetected (crash, viewer) pairs; ' +
+      'fDead: live nodes declared dead during stalls; known: share of room a node lists; Mev: simulated events',
+  )
+  console.log(line(COLUMNS.map((c) => c.head)))
+  // One process per run, `jobs` at a time, biggest first so the 10,000-node runs do not
+  // finish last on one core. Each run is seeded on its own, so results do not depend on
+  // the order or the parallelism; rows are printed in table order.
+  const specs: RunSpec[] = []
+  for (const n of args.n)
+    for (const loss of args.loss) for (const protocol of args.protocols) specs.push({ protocol, n, loss })
+  const rows: (Row | undefined)[] = specs.map(() => undefined)
+  let printed = 0
+  const flush = () => {
+    while (printed < rows.length && rows[printed] !== undefined) {
+      console.log(line(COLUMNS.map((c) => c.cell(rows[printed] as Row))))
+      printed++
+    }
+    if (args.json !== undefined)
+      writeFileSync(args.json, `${JSON.stringify(rows.filter((r) => r !== undefined), null, 2)}\n`)
+  }
+  const order = specs.map((_, i) => i).sort((a, b) => (specs[b] as RunSpec).n - (specs[a] as RunSpec).n || a - b)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < order.length) {
+      const i = order[next++] as number
+      rows[i] = await runChild(specs[i] as RunSpec, args)
+      flush()
+    }
+  }
+  await Promise.all(Array.from({ length: args.jobs }, worker))
+  const done = rows.filter((r): r is Row => r !== undefined)
+  const wall = (performance.now() - started) / 1000
+  const events = done.reduce((sum, r) => sum + r.simEvents, 0)
+  const peak = Math.max(...done.map((r) => r.peakRssMB))
+  console.log(
+    `# total: ${done.length} runs on ${args.jobs} processes, ${wall.toFixed(1)} s wall, ` +
+      `${(events / 1e6).toFixed(1)} M simulated events, ${(events / wall / 1e3).toFixed(0)} k events/s overall, ` +
+      `peak RSS of one run ${peak.toFixed(0)} MB` +
+      (args.json !== undefined ? `, rows written to ${args.json}` : ''),
+  )
+}
+
+await main()

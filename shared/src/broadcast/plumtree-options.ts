@@ -1,0 +1,58 @@
+/**
+ * Options of Plumtree broadcast (Leitão, Pereira, Rodrigues, SRDS 2007) and of the
+ * anti-entropy that backs it up.
+ */
+import { NodeOptionsError, requireNumbers, stripUndefined } from '../node/options-error'
+
+export interface PlumtreeOptions {
+  /**
+   * IHAVE announcements are batched and flushed this often. Default 250 ms: long enough that
+   * the eager copy usually arrives first (one hop is ~50 ms), short enough that a lost copy
+   * is repaired within a second or so.
+   */
+  lazyPushDelayMs?: number
+  /** Wait after the first IHAVE for a missing message before GRAFTing. Default 1,000 ms: the paper's timer, several hop latencies. */
+  graftTimeoutMs?: number
+  /** Wait before GRAFTing the next announcer when the first did not deliver. Default 500 ms: the paper's shorter second timer. */
+  graftRetryMs?: number
+  /** Messages kept to answer GRAFTs. Default 1,024: covers several seconds of a busy room; older losses fall to anti-entropy. */
+  messageCacheSize?: number
+  /** Bytes of payload kept in that cache at most. Default 8 MiB. */
+  messageCacheBytes?: number
+  /** Message ids remembered for duplicate detection. Default 16,384: far longer than any message stays in flight. */
+  seenCacheSize?: number
+  /** Missing messages tracked at once. Default 1,024: beyond that, anti-entropy repairs. */
+  maxMissing?: number
+  /** Period of push-pull anti-entropy with one random active neighbour. Default 5,000 ms: Plumtree delivers; this only repairs, so it can be slow. */
+  antiEntropyIntervalMs?: number
+}
+
+export type ResolvedPlumtreeOptions = Required<PlumtreeOptions>
+
+export const PLUMTREE_DEFAULTS: ResolvedPlumtreeOptions = {
+  lazyPushDelayMs: 250,
+  graftTimeoutMs: 1_000,
+  graftRetryMs: 500,
+  messageCacheSize: 1_024,
+  messageCacheBytes: 8 << 20,
+  seenCacheSize: 16_384,
+  maxMissing: 1_024,
+  antiEntropyIntervalMs: 5_000,
+}
+
+export function resolvePlumtreeOptions(options: PlumtreeOptions = {}): ResolvedPlumtreeOptions {
+  const o = { ...PLUMTREE_DEFAULTS, ...stripUndefined(options) }
+  requireNumbers(o, [
+    'lazyPushDelayMs',
+    'graftTimeoutMs',
+    'graftRetryMs',
+    'messageCacheSize',
+    'messageCacheBytes',
+    'seenCacheSize',
+    'maxMissing',
+    'antiEntropyIntervalMs',
+  ])
+  if (o.seenCacheSize < o.messageCacheSize)
+    throw new NodeOptionsError('seenCacheSize', 'must be >= messageCacheSize')
+  return o
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import type { MemberUpdate } from '../wire/frame'
+import { BroadcastQueue } from './broadcast-queue'
+
+const alive = (id: string, incarnation = 1): MemberUpdate => ({
+  id,
+  state: 'alive',
+  incarnation,
+  meta: new Uint8Array(0),
+  from: '',
+})
+
+describe('BroadcastQueue', () => {
+  it('sends each update `limit` times, then forgets it', () => {
+    const q = new BroadcastQueue()
+    q.enqueue(alive('a'))
+    const sends = [1, 2, 3, 4].map(() => q.take(1_000, 3).length)
+    expect(sends).toEqual([1, 1, 1, 0])
+    expect(q.size).toBe(0)
+  })
+
+  it('hands out the least-transmitted updates first', () => {
+    const q = new BroadcastQueue()
+    q.enqueue(alive('a'))
+    q.take(1_000, 10)
+    q.enqueue(alive('b'))
+    expect(q.take(1_000, 10, 1).map((u) => u.id)).toEqual(['b'])
+    expect(q.take(1_000, 10, 1).map((u) => u.id)).toEqual(['a'])
+  })
+
+  it('keeps one update per member: newer news replaces older and resets its count', () => {
+    const q = new BroadcastQueue()
+    q.enqueue(alive('a', 1))
+    q.take(1_000, 2)
+    q.enqueue({ ...alive('a', 2), state: 'suspect', from: 'b' })
+    expect(q.size).toBe(1)
+    expect(q.take(1_000, 2)).toMatchObject([{ id: 'a', state: 'suspect', incarnation: 2 }])
+    expect(q.take(1_000, 2)).toHaveLength(1)
+    expect(q.take(1_000, 2)).toHaveLength(0)
+  })
+
+  it('respects the byte budget but always sends at least one update', () => {
+    const q = new BroadcastQueue()
+    for (let i = 0; i < 100; i++) q.enqueue(alive(`member-${i}`))
+    const batch = q.take(100, 5)
+    expect(batch.length).toBeGreaterThan(1)
+    expect(batch.length).toBeLessThan(10)
+    expect(q.take(1, 5)).toHaveLength(1)
+  })
+})

@@ -1,0 +1,92 @@
+/**
+ * Options of SWIM + Lifeguard membership. Defaults are memberlist's `DefaultLANConfig`
+ * (hashicorp/memberlist config.go), which Consul runs on LANs of thousands of nodes;
+ * where this mesh differs (probes over an overlay, browser tabs) the reason is given.
+ */
+import { NodeOptionsError, requireNumbers, stripUndefined } from '../node/options-error'
+import { DEFAULT_WIRE_LIMITS } from '../wire/limits'
+
+export interface SwimOptions {
+  /** Period of one probe (and of one round-robin step). Default 1,000 ms: memberlist ProbeInterval. */
+  probeIntervalMs?: number
+  /** Wait for a direct ack before asking helpers. Default 500 ms: memberlist ProbeTimeout (> a 99th-percentile RTT). */
+  probeTimeoutMs?: number
+  /** Helpers asked to probe indirectly. Default 3: memberlist IndirectChecks. */
+  indirectProbes?: number
+  /** Suspicion timeout = mult · log10(N+1) · probe interval at least. Default 4: memberlist SuspicionMult. */
+  suspicionMult?: number
+  /** The suspicion timeout starts at this multiple of its minimum. Default 6: memberlist SuspicionMaxTimeoutMult. */
+  suspicionMaxMult?: number
+  /** Each update is piggybacked mult · ⌈log10(N+1)⌉ times by each peer. Default 4: memberlist RetransmitMult. */
+  retransmitMult?: number
+  /** Period of membership-only gossip while news is queued. Default 200 ms: memberlist GossipInterval. */
+  gossipIntervalMs?: number
+  /** Members gossiped to per period over a connectionless transport. Default 3: memberlist GossipNodes. Over the overlay every active neighbour is (see PROTOCOL.md). */
+  gossipFanout?: number
+  /**
+   * Lifeguard (Dadgar et al., 2018): local health awareness, nacks, suspicion shrinking
+   * with confirmations. Default true. False gives classic SWIM (fixed suspicion timeout
+   * = the minimum, no nacks, no health score), used as the benchmark's baseline.
+   */
+  lifeguard?: boolean
+  /** Highest probe-timing multiplier of the health score. Default 8: memberlist AwarenessMaxMultiplier. */
+  awarenessMaxMultiplier?: number
+  /**
+   * A tick or event this late past the node's own wake-up time means this peer was
+   * stalled (a throttled tab): it raises its health score and judges no one for a grace
+   * period. Default 250 ms: half a probe timeout, well above timer jitter.
+   */
+  lateToleranceMs?: number
+  /** How long dead and left members are remembered, so stale news cannot revive them. Default 120,000 ms (memberlist keeps the dead for GossipToTheDeadTime 30 s; longer here so a healed partition can still find the peers it declared dead). */
+  deadRetentionMs?: number
+  /** Largest metadata a member may publish. Default 512 bytes (the wire cap): it rides on membership gossip. */
+  maxMetaBytes?: number
+  /** Membership bytes piggybacked on one frame. Default 1,200: memberlist fills a 1,400-byte UDP packet. */
+  piggybackBytes?: number
+  /** Indirect probes this peer relays at once for others. Default 64: bounds memory against PING_REQ floods. */
+  maxRelays?: number
+}
+
+export type ResolvedSwimOptions = Required<SwimOptions>
+
+export const SWIM_DEFAULTS: ResolvedSwimOptions = {
+  probeIntervalMs: 1_000,
+  probeTimeoutMs: 500,
+  indirectProbes: 3,
+  suspicionMult: 4,
+  suspicionMaxMult: 6,
+  retransmitMult: 4,
+  gossipIntervalMs: 200,
+  gossipFanout: 3,
+  lifeguard: true,
+  awarenessMaxMultiplier: 8,
+  lateToleranceMs: 250,
+  deadRetentionMs: 120_000,
+  maxMetaBytes: DEFAULT_WIRE_LIMITS.maxMetaBytes,
+  piggybackBytes: 1_200,
+  maxRelays: 64,
+}
+
+export function resolveSwimOptions(options: SwimOptions = {}): ResolvedSwimOptions {
+  const o = { ...SWIM_DEFAULTS, ...stripUndefined(options) }
+  requireNumbers(o, [
+    'probeIntervalMs',
+    'probeTimeoutMs',
+    'suspicionMult',
+    'suspicionMaxMult',
+    'retransmitMult',
+    'gossipIntervalMs',
+    'gossipFanout',
+    'awarenessMaxMultiplier',
+    'lateToleranceMs',
+    'deadRetentionMs',
+    'piggybackBytes',
+    'maxRelays',
+  ])
+  requireNumbers(o, ['indirectProbes', 'maxMetaBytes'], 0)
+  if (o.probeTimeoutMs >= o.probeIntervalMs)
+    throw new NodeOptionsError('probeTimeoutMs', 'must be shorter than probeIntervalMs')
+  if (o.suspicionMaxMult < 1) throw new NodeOptionsError('suspicionMaxMult', 'must be >= 1')
+  if (typeof o.lifeguard !== 'boolean') throw new NodeOptionsError('lifeguard', 'must be a boolean')
+  return o
+}

@@ -1,0 +1,451 @@
+/**
+ * The composed node: HyParView keeps a small random overlay of data channels, Plumtree
+ * broadcasts replica updates along a spanning tree of it, push-pull anti-entropy repairs
+ * what broadcast missed, and SWIM + Lifeguard tracks membership with probes between
+ * overlay neighbours and news piggybacked hop by hop. PROTOCOL.md tells how they fit.
+ *
+ *   const node = createNode({ id: 'a', replica: createYjsReplica(doc), random: seededRandom(7) })
+ *   node.handle(0, { type: 'start' })
+ *   node.handle(0, { type: 'peers-discovered', peers: ['b', 'c'] })   // → connect effects
+ */
+import { Plumtree } from '../broadcast/plumtree'
+import type { PeerId } from '../ids'
+import { Swim } from '../membership/swim'
+import { HyParView } from '../overlay/hyparview'
+import { decodeFrame, encodeFrame } from '../wire/codec'
+import type { Frame, MemberUpdate, SyncDiffFrame, SyncDigestFrame } from '../wire/frame'
+import type { DropReason, Effect } from './effect'
+import type { MemberView } from './member-view'
+import type { MeshNode } from './mesh-node'
+import type { NodeEvent } from './node-event'
+import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options'
+import { emptyStats, type NodeStats } from './node-stats'
+
+/** Thrown when the shell misuses the node (e.g. metadata over the cap); `code` is stable. */
+export class NodeUsageError extends Error {
+  constructor(
+    readonly code: 'GM_ERR_META_TOO_LARGE' | 'GM_ERR_NOT_STARTED',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The composed node, with read-only introspection for tests, benchmarks and dashboards. */
+export interface GossipNode extends MeshNode {
+  member(id: PeerId): MemberView | undefined
+  /** The overlay's active view (a subset of `neighbors()`: channels still handshaking are not in it). */
+  activeView(): PeerId[]
+  passiveView(): readonly PeerId[]
+  /** Plumtree's eager peers (the tree's links at this node). */
+  eagerPeers(): PeerId[]
+  /** Lifeguard's local health score: 0 is healthy; timeouts are stretched by score + 1. */
+  healthScore(): number
+  /** Members alive or suspect, self included. */
+  liveMembers(): number
+}
+
+export function createNode(options: NodeOptions): GossipNode {
+  return new ComposedNode(resolveNodeOptions(options))
+}
+
+/** Least time between two rounds of digests pushed after anti-entropy brought news. */
+const REPAIR_PUSH_INTERVAL_MS = 1_000
+
+/**
+ * Whether `theirs` is so far below `mine` that a snapshot is cheaper than waiting for
+ * gossip: small gaps are news in flight and close by themselves.
+ */
+export function membershipGap(mine: number, theirs: number): boolean {
+  return mine - theirs > Math.max(3, mine / 20)
+}
+
+class ComposedNode implements GossipNode {
+  readonly id: PeerId
+  private readonly stat: NodeStats = { ...emptyStats(), sentByType: {}, bytesByType: {} }
+  private readonly swim: Swim
+  private readonly overlay: HyParView
+  private readonly tree: Plumtree
+  /** Peers with an open channel, as the shell reported them. */
+  private readonly linked = new Set<PeerId>()
+  /** Neighbours we completed an anti-entropy exchange with. */
+  private readonly syncedWith = new Set<PeerId>()
+  /** Effects of the event being handled. */
+  private out: Effect[] = []
+  private now = 0
+  private wakeAt = Number.POSITIVE_INFINITY
+  private nextAntiEntropyAt = Number.POSITIVE_INFINITY
+  /** When to push digests to every neighbour after anti-entropy brought news (rate-limited). */
+  private repairPushAt = Number.POSITIVE_INFINITY
+  private lastRepairPush = Number.NEGATIVE_INFINITY
+  private started = false
+  private left = false
+  private seq = 0
+  /** Distinguishes this run's updates from those of an earlier run with the same id. */
+  private readonly session: number
+
+  constructor(private readonly o: ResolvedNodeOptions) {
+    this.id = o.id
+    this.session = o.random.int(2 ** 31)
+    this.swim = new Swim(
+      o.id,
+      o,
+      o.random,
+      {
+        send: (to, frame) => {
+          if (this.linked.has(to)) this.send(to, frame)
+        },
+        changed: (member, previous) => this.memberChanged(member, previous),
+      },
+      'neighbors',
+      o.internId,
+    )
+    this.overlay = new HyParView(o.id, o, o.random, {
+      send: (to, frame) => this.send(to, frame),
+      connect: (peer) => this.out.push({ type: 'connect', peer }),
+      disconnect: (peer) => {
+        this.linked.delete(peer)
+        this.syncedWith.delete(peer)
+        this.out.push({ type: 'disconnect', peer })
+      },
+      activeAdded: (_now, peer) => this.activeAdded(peer),
+      activeRemoved: (_now, peer) => {
+        this.swim.removeNeighbor(peer)
+        this.tree.neighborDown(peer)
+      },
+      usable: (peer) => {
+        const s = this.swim.stateOf(peer)
+        return s !== 'dead' && s !== 'left'
+      },
+      randomLive: () => this.swim.randomLive(),
+      randomDead: () => this.swim.randomDead(),
+    })
+    this.tree = new Plumtree(o.id, o, {
+      send: (to, frame) => this.send(to, frame),
+      deliver: (from, payload) => this.applyRemote(from, payload) !== 'bad',
+    })
+  }
+
+  // ------------------------------------------------------------------ MeshNode
+
+  handle(now: number, event: NodeEvent): Effect[] {
+    this.out = []
+    this.now = now
+    if (event.type === 'start') {
+      if (!this.started) this.start(now)
+    } else if (this.started && !this.left) {
+      // Woken far later than asked: this peer was stalled (Lifeguard local health).
+      if (now > this.wakeAt + this.o.lateToleranceMs) this.swim.missedDeadline(now)
+      this.dispatch(now, event)
+    }
+    // A wake time already past means "tick at once": lateness counts from now, not from it.
+    this.wakeAt = this.left ? Number.POSITIVE_INFINITY : Math.max(now, this.computeWake())
+    const out = this.out
+    this.out = []
+    return out
+  }
+
+  nextWakeAt(): number {
+    return this.wakeAt
+  }
+
+  members(): MemberView[] {
+    return this.swim.members()
+  }
+
+  member(id: PeerId): MemberView | undefined {
+    return this.swim.member(id)
+  }
+
+  neighbors(): PeerId[] {
+    return [...this.linked]
+  }
+
+  activeView(): PeerId[] {
+    return this.overlay.activeView()
+  }
+
+  passiveView(): readonly PeerId[] {
+    return this.overlay.passiveView()
+  }
+
+  eagerPeers(): PeerId[] {
+    return this.tree.eagerPeers()
+  }
+
+  healthScore(): number {
+    return this.swim.healthScore
+  }
+
+  liveMembers(): number {
+    return this.swim.size
+  }
+
+  stats(): NodeStats {
+    const s = this.stat
+    return {
+      ...s,
+      dropped: { ...s.dropped },
+      sentByType: { ...s.sentByType },
+      bytesByType: { ...s.bytesByType },
+      membership: { ...this.swim.stats, healthScore: this.swim.healthScore, members: this.swim.size },
+      overlay: {
+        ...this.overlay.stats,
+        active: this.overlay.activeSize,
+        passive: this.overlay.passiveView().length,
+      },
+      broadcast: { ...this.tree.stats },
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private start(now: number): void {
+    this.started = true
+    this.swim.start(now, this.o.meta, this.o.incarnation)
+    this.overlay.start(now)
+    this.nextAntiEntropyAt = now + this.o.antiEntropyIntervalMs
+  }
+
+  private dispatch(now: number, event: Exclude<NodeEvent, { type: 'start' }>): void {
+    switch (event.type) {
+      case 'peers-discovered':
+        this.overlay.discovered(
+          now,
+          event.peers.filter((p) => p !== this.id),
+        )
+        break
+      case 'neighbor-up':
+        if (event.peer === this.id) break
+        this.linked.add(event.peer)
+        this.introduce(event.peer)
+        this.overlay.linkUp(now, event.peer)
+        break
+      case 'neighbor-down':
+        this.linked.delete(event.peer)
+        this.syncedWith.delete(event.peer)
+        // A channel lost without DISCONNECT is a failed probe of that peer.
+        if (this.overlay.linkDown(now, event.peer)) this.swim.linkFailed(now, event.peer)
+        break
+      case 'frame':
+        this.onFrame(now, event.from, event.bytes)
+        break
+      case 'tick':
+        this.swim.tick(now)
+        this.overlay.tick(now)
+        this.tree.tick(now)
+        if (now >= this.repairPushAt) this.repairPush(now)
+        if (now >= this.nextAntiEntropyAt) {
+          this.nextAntiEntropyAt = now + this.o.antiEntropyIntervalMs
+          const peer = this.o.random.pick(this.overlay.activeView())
+          if (peer !== undefined) {
+            this.sendDigest(peer, true)
+            this.send(peer, { type: 'member-digest', live: this.swim.size })
+          }
+        }
+        break
+      case 'local-update':
+        this.seq++
+        this.stat.updatesOriginated++
+        this.tree.broadcast(now, { origin: this.id, session: this.session, seq: this.seq }, event.update)
+        break
+      case 'set-meta':
+        if (event.meta.length > this.o.maxMetaBytes)
+          throw new NodeUsageError(
+            'GM_ERR_META_TOO_LARGE',
+            `metadata is ${event.meta.length} bytes, cap ${this.o.maxMetaBytes} (maxMetaBytes)`,
+          )
+        this.swim.setMeta(now, event.meta)
+        break
+      case 'leave': {
+        const goodbye = this.swim.leave(now)
+        // Tell every neighbour directly; their gossip carries it on.
+        for (const peer of this.linked) this.send(peer, { type: 'member-gossip', members: [goodbye] })
+        this.overlay.stop()
+        this.left = true
+        break
+      }
+    }
+  }
+
+  private onFrame(now: number, from: PeerId, bytes: Uint8Array): void {
+    this.stat.framesReceived++
+    this.stat.bytesReceived += bytes.length
+    if (!this.linked.has(from)) {
+      this.drop(from, 'not-neighbor', 'frame from a peer without an open channel')
+      return
+    }
+    const decoded = decodeFrame(bytes, this.o.wireLimits)
+    if (!decoded.ok) {
+      this.drop(from, decoded.error.code, decoded.error.detail)
+      return
+    }
+    const f = decoded.frame
+    // Any frame over the channel proves its sender alive (Lifeguard-style evidence, and
+    // cheap: overlay neighbours talk all the time), so loss alone rarely fails a probe.
+    this.swim.heardFrom(from)
+    switch (f.type) {
+      case 'ping':
+      case 'ack':
+      case 'ping-req':
+      case 'nack':
+      case 'member-gossip':
+        this.swim.onFrame(now, from, f)
+        break
+      case 'join':
+      case 'forward-join':
+      case 'neighbor':
+      case 'neighbor-reply':
+      case 'disconnect':
+      case 'shuffle':
+      case 'shuffle-reply':
+        this.overlay.onFrame(now, from, f)
+        break
+      case 'ihave':
+        this.swim.merge(now, f.members)
+        if (this.overlay.isActive(from)) this.tree.onFrame(now, from, f)
+        break
+      case 'update':
+        if (this.overlay.isActive(from)) this.tree.onFrame(now, from, f)
+        else this.applyRemote(from, f.payload) // a frame in flight as the link closed: still news
+        break
+      case 'graft':
+      case 'prune':
+        if (this.overlay.isActive(from)) this.tree.onFrame(now, from, f)
+        break
+      case 'sync-digest':
+        this.onDigest(from, f)
+        break
+      case 'member-digest':
+        // A neighbour that knows far fewer members than we do missed its join snapshot.
+        if (membershipGap(this.swim.size, f.live)) this.sendSnapshot(from)
+        break
+      case 'sync-diff':
+        this.onDiff(from, f)
+        break
+    }
+  }
+
+  // ------------------------------------------------------------------ glue between layers
+
+  /** On a new channel, both sides exchange what they know of themselves and each other, so a restarted or wrongly-dead peer refutes at once. */
+  private introduce(peer: PeerId): void {
+    const records: MemberUpdate[] = []
+    const me = this.swim.recordOf(this.id)
+    if (me !== undefined) records.push(me)
+    const them = this.swim.recordOf(peer)
+    if (them !== undefined) records.push(them)
+    this.send(peer, { type: 'member-gossip', members: records })
+  }
+
+  private activeAdded(peer: PeerId): void {
+    this.swim.addNeighbor(peer)
+    this.tree.neighborUp(peer)
+    if (this.overlay.joinedThrough(peer)) this.sendSnapshot(peer)
+    // Catch up at once rather than waiting for the next anti-entropy round.
+    this.sendDigest(peer, true)
+  }
+
+  /** The join state transfer: a joiner gets every live member from its contact (memberlist's push-pull on join). */
+  private sendSnapshot(peer: PeerId): void {
+    const all = this.swim.snapshot()
+    const chunk = this.o.wireLimits.maxListItems
+    for (let i = 0; i < all.length; i += chunk)
+      this.send(peer, { type: 'member-gossip', members: all.slice(i, i + chunk) })
+  }
+
+  private memberChanged(member: MemberView, previous: string | undefined): void {
+    this.out.push({ type: 'member-changed', member })
+    if (member.id === this.id) return
+    if ((member.state === 'dead' || member.state === 'left') && previous !== member.state)
+      this.overlay.memberGone(this.now, member.id)
+  }
+
+  // ------------------------------------------------------------------ replication
+
+  /** Merge a remote payload. 'bad' payloads are dropped and counted. */
+  private applyRemote(from: PeerId, payload: Uint8Array): 'changed' | 'unchanged' | 'bad' {
+    const result = this.o.replica.apply(payload)
+    if (!result.ok) {
+      this.drop(from, 'bad-update', result.reason)
+      return 'bad'
+    }
+    if (!result.value.changed) {
+      this.stat.duplicatesReceived++
+      return 'unchanged'
+    }
+    this.stat.updatesApplied++
+    this.out.push({ type: 'replica-changed', from })
+    return 'changed'
+  }
+
+  private sendDigest(to: PeerId, wantsReply: boolean): void {
+    this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply })
+  }
+
+  private onDigest(from: PeerId, f: SyncDigestFrame): void {
+    const diff = this.o.replica.diff(f.digest)
+    if (!diff.ok) {
+      this.drop(from, 'bad-digest', diff.reason)
+      return
+    }
+    if (diff.value !== null) this.send(from, { type: 'sync-diff', diff: diff.value })
+    if (f.wantsReply) this.sendDigest(from, false)
+    // An answer arrives after the diff the peer sent us (channels are ordered), so from
+    // here on we hold at least what that neighbour held when it answered.
+    else if (!this.syncedWith.has(from)) {
+      const first = this.syncedWith.size === 0
+      this.syncedWith.add(from)
+      if (first) this.out.push({ type: 'synced', with: from })
+    }
+  }
+
+  private onDiff(from: PeerId, f: SyncDiffFrame): void {
+    // Data that only anti-entropy brought (a healed partition) is not in any Plumtree
+    // message: pass it on by opening exchanges with the other neighbours, at most once a second.
+    if (this.applyRemote(from, f.diff) === 'changed' && this.repairPushAt === Number.POSITIVE_INFINITY)
+      // Wait out the graft window first: a broadcast still in flight is not worth repairing.
+      this.repairPushAt = Math.max(
+        this.now + 2 * this.o.graftTimeoutMs,
+        this.lastRepairPush + REPAIR_PUSH_INTERVAL_MS,
+      )
+  }
+
+  private repairPush(now: number): void {
+    this.repairPushAt = Number.POSITIVE_INFINITY
+    this.lastRepairPush = now
+    for (const peer of this.overlay.activeView()) this.sendDigest(peer, true)
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private send(to: PeerId, frame: Frame): void {
+    let f = frame
+    // IHAVE batches go out regularly anyway: membership news rides along for free.
+    if (f.type === 'ihave' && f.members.length === 0) f = { ...f, members: this.swim.piggyback() }
+    const bytes = encodeFrame(f)
+    const s = this.stat
+    s.framesSent++
+    s.bytesSent += bytes.length
+    const sent = s.sentByType as Record<string, number>
+    const sentBytes = s.bytesByType as Record<string, number>
+    sent[f.type] = (sent[f.type] ?? 0) + 1
+    sentBytes[f.type] = (sentBytes[f.type] ?? 0) + bytes.length
+    this.out.push({ type: 'send', to, bytes })
+  }
+
+  private drop(from: PeerId, reason: DropReason, detail: string): void {
+    this.stat.dropped[reason] = (this.stat.dropped[reason] ?? 0) + 1
+    this.out.push({ type: 'dropped', from, reason, detail })
+  }
+
+  private computeWake(): number {
+    return Math.min(
+      this.swim.nextWakeAt(),
+      this.overlay.nextWakeAt(),
+      this.tree.nextWakeAt(),
+      this.nextAntiEntropyAt,
+      this.repairPushAt,
+    )
+  }
+}

@@ -1,0 +1,131 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decodeFrame, encodeFrame } from './codec'
+import type { Frame, MemberUpdate } from './frame'
+import { FrameType, PROTOCOL_VERSION } from './frame-type'
+import { DEFAULT_WIRE_LIMITS } from './limits'
+
+const peerId = fc.stringMatching(/^[A-Za-z0-9_.:@-]{1,64}$/)
+const uint = fc.nat({ max: Number.MAX_SAFE_INTEGER })
+const bytes = (max: number) => fc.uint8Array({ maxLength: max })
+const messageId = fc.record({ origin: peerId, session: uint, seq: uint })
+
+const memberUpdate: fc.Arbitrary<MemberUpdate> = fc.oneof(
+  fc.record({
+    id: peerId,
+    state: fc.constant('alive' as const),
+    incarnation: uint,
+    meta: bytes(64),
+    from: fc.constant(''),
+  }),
+  fc.record({
+    id: peerId,
+    state: fc.constantFrom('suspect' as const, 'dead' as const),
+    incarnation: uint,
+    meta: fc.constant(new Uint8Array(0)),
+    from: peerId,
+  }),
+  fc.record({
+    id: peerId,
+    state: fc.constant('left' as const),
+    incarnation: uint,
+    meta: fc.constant(new Uint8Array(0)),
+    from: fc.constant(''),
+  }),
+)
+const members = fc.array(memberUpdate, { maxLength: 8 })
+const peerList = fc.array(peerId, { maxLength: 8 })
+
+const frame: fc.Arbitrary<Frame> = fc.oneof(
+  fc.record({
+    type: fc.constant('update' as const),
+    origin: peerId,
+    session: uint,
+    seq: uint,
+    hops: uint,
+    payload: bytes(200),
+  }),
+  fc.record({ type: fc.constant('sync-digest' as const), digest: bytes(100), wantsReply: fc.boolean() }),
+  fc.record({ type: fc.constant('sync-diff' as const), diff: bytes(100) }),
+  fc.record({ type: fc.constant('ping' as const), seq: uint, members }),
+  fc.record({ type: fc.constant('ack' as const), seq: uint, members }),
+  fc.record({ type: fc.constant('nack' as const), seq: uint, members }),
+  fc.record({ type: fc.constant('ping-req' as const), seq: uint, target: peerId, members }),
+  fc.record({ type: fc.constant('member-gossip' as const), members }),
+  fc.constant({ type: 'join' as const }),
+  fc.record({ type: fc.constant('forward-join' as const), joiner: peerId, ttl: uint }),
+  fc.record({ type: fc.constant('neighbor' as const), high: fc.boolean() }),
+  fc.record({ type: fc.constant('neighbor-reply' as const), accepted: fc.boolean() }),
+  fc.constant({ type: 'disconnect' as const }),
+  fc.record({ type: fc.constant('shuffle' as const), path: peerList, ttl: uint, entries: peerList }),
+  fc.record({ type: fc.constant('shuffle-reply' as const), path: peerList, entries: peerList }),
+  fc.record({
+    type: fc.constant('ihave' as const),
+    ids: fc.array(fc.record({ origin: peerId, session: uint, seq: uint, hops: uint }), { maxLength: 8 }),
+    members,
+  }),
+  fc.record({ type: fc.constant('graft' as const), ids: fc.array(messageId, { maxLength: 8 }) }),
+  fc.constant({ type: 'prune' as const }),
+  fc.record({ type: fc.constant('member-digest' as const), live: uint }),
+)
+
+describe('wire codec', () => {
+  it('decode(encode(frame)) is the frame, for every frame type', () => {
+    fc.assert(
+      fc.property(frame, (f) => {
+        const decoded = decodeFrame(encodeFrame(f))
+        expect(decoded).toEqual({ ok: true, frame: f })
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+
+  it('random bytes never throw and decode to a typed result', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (raw) => {
+        const r = decodeFrame(raw)
+        expect(typeof r.ok).toBe('boolean')
+      }),
+      { numRuns: 5_000 },
+    )
+  })
+
+  it('random bodies behind a valid envelope never throw', () => {
+    const types = Object.values(FrameType)
+    fc.assert(
+      fc.property(fc.constantFrom(...types), fc.uint8Array({ maxLength: 200 }), (type, body) => {
+        const raw = new Uint8Array([PROTOCOL_VERSION, type, ...body])
+        const r = decodeFrame(raw)
+        if (!r.ok) expect(['truncated', 'oversized', 'malformed', 'unknown-type']).toContain(r.error.code)
+      }),
+      { numRuns: 5_000 },
+    )
+  })
+
+  it('truncated and mutated frames never throw; truncation is always rejected', () => {
+    fc.assert(
+      fc.property(frame, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), (f, cut, at, value) => {
+        const full = encodeFrame(f)
+        const short = full.slice(0, cut % full.length)
+        expect(decodeFrame(short).ok).toBe(false)
+        const mutated = full.slice()
+        mutated[at % mutated.length] = value
+        const r = decodeFrame(mutated)
+        expect(typeof r.ok).toBe('boolean')
+      }),
+      { numRuns: 3_000 },
+    )
+  })
+
+  it('the retired heartbeat-membership number is unknown, not misread', () => {
+    const r = decodeFrame(new Uint8Array([PROTOCOL_VERSION, FrameType.RetiredHeartbeatMembership, 0]))
+    expect(r).toMatchObject({ ok: false, error: { code: 'unknown-type' } })
+  })
+
+  it('list caps are enforced while decoding', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `p${i}`)
+    const bytes = encodeFrame({ type: 'shuffle-reply', path: [], entries: many })
+    const r = decodeFrame(bytes, { ...DEFAULT_WIRE_LIMITS, maxListItems: 10 })
+    expect(r).toMatchObject({ ok: false, error: { code: 'oversized' } })
+  })
+})
