@@ -60,6 +60,26 @@ describe('SignalingHub limits', () => {
     expect(hub.connections).toBe(1)
   })
 
+  it('answers signals to departed peers without counting them as abuse', () => {
+    const { hub, peer } = setup({ maxRejectedBurst: 2 })
+    const a = peer('r', 'a')
+    for (let i = 0; i < 10; i++) {
+      hub.receive(
+        a.s,
+        JSON.stringify({ type: 'signal', room: 'r', to: 'gone', data: { candidate: i } }),
+        false,
+        0,
+      )
+    }
+    expect(a.t.closedWith).toBeUndefined()
+    expect(a.t.frames().at(-1)).toMatchObject({
+      type: 'error',
+      code: 'unknown-peer',
+      room: 'r',
+      peer: 'gone',
+    })
+  })
+
   it('refuses more than maxRoomsPerConnection rooms', () => {
     const { hub, peer } = setup({ maxRoomsPerConnection: 2 })
     const a = peer('r1', 'a')

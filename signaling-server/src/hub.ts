@@ -122,6 +122,13 @@ export class SignalingHub implements ClusterHandlers {
   reject(session: Session, error: ErrorFrame, now: number): void {
     this.observer.rejected?.(error.code)
     const o = this.options
+    // Signals racing a peer's departure are normal under churn (trickle ICE sends several
+    // candidates before the first answer arrives), so they cost no strike; the frame rate
+    // limit still bounds how many a client can provoke.
+    if (error.code === 'unknown-peer') {
+      this.#send(session, error)
+      return
+    }
     if (takeToken(session.strikes, o.maxRejectedBurst, o.rejectedRefillPerSecond, now)) {
       this.#send(session, error)
       return
@@ -247,16 +254,11 @@ export class SignalingHub implements ClusterHandlers {
       return undefined
     }
     const cluster = this.#cluster
-    if (cluster === undefined) return errorFrame('unknown-peer', `no peer ${to} in ${room}`, room)
+    if (cluster === undefined) return unknownPeerFrame(room, to)
     cluster.relay(room, to, text).then(
       (found) => {
         if (found) this.observer.relayed?.('cluster')
-        else
-          this.reject(
-            session,
-            errorFrame('unknown-peer', `no peer ${to} in ${room}`, room),
-            this.options.now(),
-          )
+        else this.reject(session, unknownPeerFrame(room, to), this.options.now())
       },
       () => this.observer.dropped?.('cluster-error'),
     )
@@ -293,5 +295,9 @@ function errorFrame(code: SignalingErrorCode, message: string, room?: RoomId): E
 }
 
 function replacedFrame(room: RoomId, peer: PeerId): ErrorFrame {
-  return errorFrame('replaced', `peer ${peer} joined ${room} from another connection`, room)
+  return { ...errorFrame('replaced', `peer ${peer} joined ${room} from another connection`, room), peer }
+}
+
+function unknownPeerFrame(room: RoomId, peer: PeerId): ErrorFrame {
+  return { ...errorFrame('unknown-peer', `no peer ${peer} in ${room}`, room), peer }
 }

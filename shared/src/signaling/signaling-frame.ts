@@ -35,6 +35,8 @@ export interface ErrorFrame {
   readonly code: SignalingErrorCode
   readonly message: string
   readonly room?: RoomId
+  /** With 'unknown-peer' and 'replaced': the peer the error is about. */
+  readonly peer?: PeerId
 }
 
 /** Stable codes a client can branch on. Only append. */
@@ -132,6 +134,7 @@ export function parseServerFrame(text: string): Parsed<ServerFrame> {
           code: f.code as SignalingErrorCode,
           message: f.message,
           ...(isRoomId(f.room) ? { room: f.room } : {}),
+          ...(isPeerId(f.peer) ? { peer: f.peer } : {}),
         },
       }
     case 'reconnect':
