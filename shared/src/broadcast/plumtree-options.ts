@@ -25,6 +25,12 @@ export interface PlumtreeOptions {
   maxMissing?: number
   /** Period of push-pull anti-entropy with one random active neighbour. Default 5,000 ms: Plumtree delivers; this only repairs, so it can be slow. */
   antiEntropyIntervalMs?: number
+  /**
+   * Payload bytes resent to one neighbour per second in answer to its GRAFTs (one message
+   * always fits). Default 1 MiB: a neighbour repairing a lost burst of ordinary edits needs
+   * far less; without a cap an 8 KB GRAFT could ask for the whole 8 MiB cache, repeatedly.
+   */
+  graftBudgetBytes?: number
 }
 
 export type ResolvedPlumtreeOptions = Required<PlumtreeOptions>
@@ -38,6 +44,7 @@ export const PLUMTREE_DEFAULTS: ResolvedPlumtreeOptions = {
   seenCacheSize: 16_384,
   maxMissing: 1_024,
   antiEntropyIntervalMs: 5_000,
+  graftBudgetBytes: 1 << 20,
 }
 
 export function resolvePlumtreeOptions(options: PlumtreeOptions = {}): ResolvedPlumtreeOptions {
@@ -51,6 +58,7 @@ export function resolvePlumtreeOptions(options: PlumtreeOptions = {}): ResolvedP
     'seenCacheSize',
     'maxMissing',
     'antiEntropyIntervalMs',
+    'graftBudgetBytes',
   ])
   if (o.seenCacheSize < o.messageCacheSize)
     throw new NodeOptionsError('seenCacheSize', 'must be >= messageCacheSize')

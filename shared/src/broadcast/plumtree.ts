@@ -16,6 +16,7 @@
 import type { PeerId } from '../ids'
 import { TimerHeap } from '../node/timer-heap'
 import type { BroadcastFrame, IHaveEntry, MessageId, UpdateFrame } from '../wire/frame'
+import { MAX_HOPS } from '../wire/limits'
 import type { ResolvedPlumtreeOptions } from './plumtree-options'
 import { SeenCache } from './seen-cache'
 
@@ -34,6 +35,16 @@ export interface PlumtreeStats {
   prunesSent: number
   delivered: number
   duplicates: number
+  /** Copies the application rejected (malformed payload): dropped, not marked seen, no PRUNE. */
+  rejected: number
+  /** GRAFTed messages not resent: a repeated id, or over the neighbour's `graftBudgetBytes`. */
+  graftsRefused: number
+}
+
+/** Bytes resent to one neighbour in answer to GRAFTs within the current window. */
+interface GraftWindow {
+  start: number
+  bytes: number
 }
 
 interface Missing {
@@ -47,6 +58,8 @@ interface Missing {
 const MAX_ANNOUNCERS = 4
 /** Entries per IHAVE frame. */
 const MAX_IHAVE_BATCH = 512
+/** The window of `graftBudgetBytes`. */
+const GRAFT_WINDOW_MS = 1_000
 
 export function messageKey(id: MessageId): string {
   // Spaces cannot occur in peer ids, so the key is unambiguous.
@@ -61,6 +74,8 @@ export class Plumtree {
     prunesSent: 0,
     delivered: 0,
     duplicates: 0,
+    rejected: 0,
+    graftsRefused: 0,
   }
   private readonly eager = new Set<PeerId>()
   private readonly lazy = new Set<PeerId>()
@@ -70,6 +85,7 @@ export class Plumtree {
   private readonly missing = new Map<string, Missing>()
   private readonly timers = new TimerHeap<string>()
   private readonly lazyQueue = new Map<PeerId, IHaveEntry[]>()
+  private readonly graftWindows = new Map<PeerId, GraftWindow>()
   private nextFlushAt = Number.POSITIVE_INFINITY
 
   constructor(
@@ -89,6 +105,7 @@ export class Plumtree {
     this.eager.delete(peer)
     this.lazy.delete(peer)
     this.lazyQueue.delete(peer)
+    this.graftWindows.delete(peer)
   }
 
   isEager(peer: PeerId): boolean {
@@ -116,7 +133,7 @@ export class Plumtree {
         this.onIHave(now, from, f.ids)
         break
       case 'graft':
-        this.onGraft(from, f.ids)
+        this.onGraft(now, from, f.ids)
         break
       case 'prune':
         if (this.eager.delete(from)) this.lazy.add(from)
@@ -141,7 +158,7 @@ export class Plumtree {
 
   private onUpdate(now: number, from: PeerId, f: UpdateFrame): void {
     const key = messageKey(f)
-    if (!this.seen.add(key)) {
+    if (this.seen.has(key)) {
       this.stats.duplicates++
       // A second copy: the link it came over is redundant in the tree.
       if (this.eager.delete(from)) {
@@ -151,15 +168,21 @@ export class Plumtree {
       }
       return
     }
+    // Seen only once delivered: a malformed copy (maybe forged) must not make the good
+    // copies that follow look like duplicates. It is dropped; the message stays missing.
+    if (!this.host.deliver(from, f.payload, f)) {
+      this.stats.rejected++
+      return
+    }
+    this.seen.add(key)
     this.missing.delete(key)
-    if (!this.host.deliver(from, f.payload, f)) return
     this.stats.delivered++
     this.remember(f)
     if (this.isNeighbor(from)) {
       this.lazy.delete(from)
       this.eager.add(from)
     }
-    this.forward(now, { ...f, hops: f.hops + 1 }, from)
+    this.forward(now, { ...f, hops: Math.min(f.hops + 1, MAX_HOPS) }, from)
   }
 
   private onIHave(now: number, from: PeerId, ids: readonly IHaveEntry[]): void {
@@ -184,13 +207,36 @@ export class Plumtree {
     }
   }
 
-  private onGraft(from: PeerId, ids: readonly MessageId[]): void {
+  /**
+   * Resend what a neighbour GRAFTs, each message once per GRAFT and at most
+   * `graftBudgetBytes` of payload per neighbour per second (one message always fits), so
+   * a small GRAFT cannot make this peer send a large multiple of it. What is refused
+   * is left to the neighbour's next announcer or to anti-entropy.
+   */
+  private onGraft(now: number, from: PeerId, ids: readonly MessageId[]): void {
     if (!this.isNeighbor(from)) return
     this.lazy.delete(from)
     this.eager.add(from)
+    let w = this.graftWindows.get(from)
+    if (w === undefined || now - w.start >= GRAFT_WINDOW_MS) {
+      w = { start: now, bytes: 0 }
+      this.graftWindows.set(from, w)
+    }
+    const answered = new Set<string>()
     for (const id of ids) {
-      const f = this.cache.get(messageKey(id))
+      const key = messageKey(id)
+      if (answered.has(key)) {
+        this.stats.graftsRefused++
+        continue
+      }
+      answered.add(key)
+      const f = this.cache.get(key)
       if (f === undefined) continue
+      if (w.bytes > 0 && w.bytes + f.payload.length > this.o.graftBudgetBytes) {
+        this.stats.graftsRefused++
+        continue
+      }
+      w.bytes += f.payload.length
       this.stats.payloadsSent++
       this.host.send(from, f)
     }
@@ -266,7 +312,8 @@ export class Plumtree {
   private remember(f: UpdateFrame): void {
     const key = messageKey(f)
     if (this.cache.has(key)) return
-    this.cache.set(key, f)
+    // A copy: a received payload is a view that would pin its whole frame.
+    this.cache.set(key, { ...f, payload: f.payload.slice() })
     this.cacheBytes += f.payload.length
     // Maps iterate in insertion order: evict the oldest first.
     for (const [k, old] of this.cache) {

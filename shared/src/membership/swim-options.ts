@@ -45,6 +45,13 @@ export interface SwimOptions {
   piggybackBytes?: number
   /** Indirect probes this peer relays at once for others. Default 64: bounds memory against PING_REQ floods. */
   maxRelays?: number
+  /**
+   * Most live members (alive or suspect, self included) this peer tracks; news of further
+   * new members is dropped and counted (`membersRejected`). Default 20,000: twice the
+   * largest room the protocol is benchmarked at, and a bound on what a neighbour
+   * injecting fake members can make this peer hold (~2 KB per member at most).
+   */
+  maxMembers?: number
 }
 
 export type ResolvedSwimOptions = Required<SwimOptions>
@@ -65,6 +72,7 @@ export const SWIM_DEFAULTS: ResolvedSwimOptions = {
   maxMetaBytes: DEFAULT_WIRE_LIMITS.maxMetaBytes,
   piggybackBytes: 1_200,
   maxRelays: 64,
+  maxMembers: 20_000,
 }
 
 export function resolveSwimOptions(options: SwimOptions = {}): ResolvedSwimOptions {
@@ -82,6 +90,7 @@ export function resolveSwimOptions(options: SwimOptions = {}): ResolvedSwimOptio
     'deadRetentionMs',
     'piggybackBytes',
     'maxRelays',
+    'maxMembers',
   ])
   requireNumbers(o, ['indirectProbes', 'maxMetaBytes'], 0)
   if (o.probeTimeoutMs >= o.probeIntervalMs)

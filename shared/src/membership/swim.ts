@@ -26,6 +26,7 @@ import { RandomSet } from '../node/random-set'
 import { TimerHeap } from '../node/timer-heap'
 import type { Random } from '../random'
 import type { MemberState, MemberUpdate, SwimFrame } from '../wire/frame'
+import { MAX_INCARNATION } from '../wire/limits'
 import { BroadcastQueue } from './broadcast-queue'
 import {
   applyHealthDelta,
@@ -57,18 +58,38 @@ export interface SwimStats {
   /** Suspicions this peer raised or confirmed from its own failed probes. */
   accusations: number
   missedDeadlines: number
+  /** New members refused because the table held `maxMembers` live members. */
+  membersRejected: number
+  /** Alive or suspect news about a forgotten member, at or below its last known incarnation. */
+  staleRejected: number
 }
 
 const RANK: Record<MemberState, number> = { alive: 0, suspect: 1, dead: 2, left: 3 }
 const EMPTY = new Uint8Array(0)
+/**
+ * Forgotten members remembered by id and last incarnation, oldest evicted first. Without
+ * this, stale `alive` news arriving after a dead or left record was reaped would bring a
+ * zombie back for good; past the cap, a failed connect to the zombie (connectFailed)
+ * still starts a refutable suspicion. 1,024 ids cost ~100 KB, also at 10,000 simulated nodes.
+ */
+export const MAX_FORGOTTEN = 1_024
 
 class Entry {
+  /** Whether an item of the reap queue still refers to this entry (one at most). */
+  reapQueued = false
   constructor(
     public state: MemberState,
     public incarnation: number,
     public meta: Uint8Array,
     public since: number,
+    /** The original accuser of a suspect or dead record (forwarded, never replaced by a relayer). */
+    public accuser: PeerId = '',
   ) {}
+}
+
+/** Increments an incarnation, saturating at the wire cap. */
+function nextIncarnation(incarnation: number): number {
+  return Math.min(incarnation + 1, MAX_INCARNATION)
 }
 
 interface Suspicion {
@@ -86,6 +107,8 @@ interface Probe {
   readonly endAt: number
   expectedNacks: number
   nacks: number
+  /** Helpers asked to probe indirectly: only they (and the target) may ack. */
+  helpers: readonly PeerId[]
 }
 
 interface Relay {
@@ -109,6 +132,8 @@ export class Swim {
     declaredDead: 0,
     accusations: 0,
     missedDeadlines: 0,
+    membersRejected: 0,
+    staleRejected: 0,
   }
   private readonly table = new Map<PeerId, Entry>()
   /** Members alive or suspect, self included: the N of every log N. */
@@ -118,12 +143,22 @@ export class Swim {
   private ringCursor = 0
   /** Members declared dead and still remembered: candidates for partition healing. */
   private readonly deadSet = new RandomSet<PeerId>()
-  /** Dead and left members in the order they will be forgotten (retention is constant). */
-  private readonly reapQueue: { id: PeerId; at: number; since: number }[] = []
+  /** Members alive (not suspect), self excluded: O(1) uniform picks for overlay repairs. */
+  private readonly aliveSet = new RandomSet<PeerId>()
+  /** Forgotten ids and their last incarnation, oldest first, at most MAX_FORGOTTEN. */
+  private readonly forgotten = new Map<PeerId, number>()
+  /** Dead and left members in the order they will be forgotten (retention is constant); one item per entry at most. */
+  private readonly reapQueue: { id: PeerId; at: number }[] = []
   private reapHead = 0
   private readonly queue = new BroadcastQueue()
   private readonly suspicions = new Map<PeerId, Suspicion>()
   private readonly suspicionTimers = new TimerHeap<PeerId>()
+  /**
+   * Per id, the earliest suspicion timer pending. A later deadline is not pushed: that
+   * timer re-arms when it fires. So a member flapping suspect/alive adds no timers, and
+   * each id holds at most one timer per Lifeguard confirmation.
+   */
+  private readonly armedAt = new Map<PeerId, number>()
   private readonly relays = new Map<number, Relay>()
   private probe: Probe | undefined
   private nextProbeAt = Number.POSITIVE_INFINITY
@@ -175,14 +210,17 @@ export class Swim {
       const id = this.intern(raw)
       this.table.set(id, new Entry('alive', 0, EMPTY, now))
       this.liveCount++
+      this.aliveSet.add(id)
       if (this.scope === 'members') this.ring.add(id)
     }
   }
 
   /** Leave gracefully: returns the `left` record the host should send to every neighbour now. */
   leave(now: number): MemberUpdate {
-    this.incarnation++
     const me = this.table.get(this.self) as Entry
+    // Idempotent: a second call repeats the goodbye without another incarnation.
+    if (me.state === 'left') return this.selfUpdate()
+    this.incarnation = nextIncarnation(this.incarnation)
     me.state = 'left'
     me.incarnation = this.incarnation
     me.since = now
@@ -198,7 +236,7 @@ export class Swim {
   /** Publish new metadata: a new incarnation carries it, so it overrides older records. */
   setMeta(now: number, meta: Uint8Array): void {
     this.meta = meta
-    this.incarnation++
+    this.incarnation = nextIncarnation(this.incarnation)
     const me = this.table.get(this.self) as Entry
     me.meta = meta
     me.incarnation = this.incarnation
@@ -228,6 +266,17 @@ export class Swim {
   linkFailed(now: number, peer: PeerId): void {
     if (this.stopped || now < this.graceUntil) return
     this.accuse(now, peer)
+  }
+
+  /**
+   * An outgoing connection to `peer` failed before it opened. For a member believed live
+   * that is evidence too: it becomes suspect (refutable), so a member nobody is connected
+   * to, kept alive only by stale news, still dies. Unknown peers are left alone.
+   */
+  connectFailed(now: number, peer: PeerId): void {
+    if (this.stopped || now < this.graceUntil) return
+    const e = this.table.get(peer)
+    if (e !== undefined && isLive(e.state)) this.accuse(now, peer)
   }
 
   // ------------------------------------------------------------------ frames
@@ -260,6 +309,11 @@ export class Swim {
   heardFrom(peer: PeerId): void {
     const p = this.probe
     if (p !== undefined && p.target === peer) this.onAck(peer, p.seq)
+  }
+
+  /** The incarnation a forgotten member was last known at, if still remembered. */
+  forgottenIncarnation(id: PeerId): number | undefined {
+    return this.forgotten.get(id)
   }
 
   /** Merge membership news (piggybacked on any frame). */
@@ -349,7 +403,8 @@ export class Swim {
       state: e.state,
       incarnation: e.incarnation,
       meta: e.state === 'alive' ? e.meta : EMPTY,
-      from: e.state === 'suspect' || e.state === 'dead' ? this.self : '',
+      // The original accuser: a relayer is not an independent witness (Lifeguard counts accusers).
+      from: e.state === 'suspect' || e.state === 'dead' ? e.accuser || this.self : '',
     }
   }
 
@@ -370,19 +425,7 @@ export class Swim {
 
   /** A random member believed alive (not self), or undefined; O(1) expected. */
   randomLive(): PeerId | undefined {
-    if (this.scope === 'members') return this.ring.pick(this.random)
-    for (let tries = 0; tries < 8 && this.table.size > 1; tries++) {
-      // Map has no random access; the dead set and the ring cover the common needs, so
-      // here a bounded walk from a random start is enough for the rare fallback.
-      const skip = this.random.int(Math.min(this.table.size, 64))
-      let i = 0
-      for (const [id, e] of this.table) {
-        if (i++ < skip) continue
-        if (id !== this.self && e.state === 'alive') return id
-        if (i > skip + 8) break
-      }
-    }
-    return undefined
+    return this.aliveSet.pick(this.random)
   }
 
   /** A random member declared dead and still remembered (for partition healing). */
@@ -407,6 +450,7 @@ export class Swim {
       endAt: now + period,
       expectedNacks: 0,
       nacks: 0,
+      helpers: [],
     }
     this.send(target, { type: 'ping', seq, members: [] })
   }
@@ -433,6 +477,7 @@ export class Swim {
     if (!p.indirect && now >= p.timeoutAt) {
       p.indirect = true
       const helpers = this.helpers(p.target)
+      p.helpers = helpers
       this.stats.indirectProbes += helpers.length
       for (const h of helpers) this.send(h, { type: 'ping-req', seq: p.seq, target: p.target, members: [] })
       // A second direct ping, as memberlist's TCP fallback: a lost frame is not a dead peer.
@@ -458,7 +503,8 @@ export class Swim {
 
   private onAck(from: PeerId, seq: number): void {
     const p = this.probe
-    if (p !== undefined && p.seq === seq) {
+    // Only the target, or a helper we asked, may answer a probe: seqs are easy to guess.
+    if (p !== undefined && p.seq === seq && (from === p.target || p.helpers.includes(from))) {
       this.probe = undefined
       if (this.o.lifeguard) this.health = applyHealthDelta(this.health, -1, this.o.awarenessMaxMultiplier)
       return
@@ -550,21 +596,33 @@ export class Swim {
       ? suspicionTimeoutMs(s.accusers.size - 1, this.expectedConfirmations(), minMs, maxMs)
       : minMs
     s.deadline = s.start + timeout
-    this.suspicionTimers.push(s.deadline, id)
+    this.arm(id, s.deadline)
   }
 
   private expireSuspicions(now: number): void {
     for (const id of this.suspicionTimers.popDue(now)) {
+      if ((this.armedAt.get(id) ?? Number.POSITIVE_INFINITY) <= now) this.armedAt.delete(id)
       const s = this.suspicions.get(id)
-      if (s === undefined || s.deadline > now) continue // stale timer: confirmed since, or refuted
+      if (s === undefined) continue // refuted
+      if (s.deadline > now) {
+        this.arm(id, s.deadline) // a newer suspicion, or one pushed later by a grace period
+        continue
+      }
       if (now < this.graceUntil || this.stopped) {
         // Stalled just now: frames that may refute this are still queued behind us.
-        if (!this.stopped) this.suspicionTimers.push(this.graceUntil, id)
+        if (!this.stopped) this.arm(id, this.graceUntil)
         continue
       }
       this.apply(now, { id, state: 'dead', incarnation: s.incarnation, meta: EMPTY, from: this.self })
       if (this.table.get(id)?.state === 'dead') this.stats.declaredDead++
     }
+  }
+
+  private arm(id: PeerId, at: number): void {
+    const armed = this.armedAt.get(id)
+    if (armed !== undefined && armed <= at) return
+    this.armedAt.set(id, at)
+    this.suspicionTimers.push(at, id)
   }
 
   // ------------------------------------------------------------------ the merge rules
@@ -578,11 +636,30 @@ export class Swim {
     if (e === undefined) {
       // News of an unknown dead or left member is not worth remembering.
       if (!isLive(u.state)) return
-      const entry = new Entry(u.state, u.incarnation, u.state === 'alive' ? u.meta : EMPTY, now)
+      const last = this.forgotten.get(u.id)
+      if (last !== undefined) {
+        // Stale news of a member we reaped: only a newer incarnation (a refutation) brings it back.
+        if (u.incarnation <= last) {
+          this.stats.staleRejected++
+          return
+        }
+        this.forgotten.delete(u.id)
+      }
+      if (this.liveCount >= this.o.maxMembers) {
+        this.stats.membersRejected++
+        return
+      }
+      const entry = new Entry(
+        u.state,
+        u.incarnation,
+        u.state === 'alive' ? u.meta.slice() : EMPTY,
+        now,
+        u.state === 'suspect' ? u.from : '',
+      )
       const id = this.intern(u.id)
       this.table.set(id, entry)
       this.transition(now, id, entry, undefined, u.from)
-      this.enqueue(u)
+      this.enqueue(u.state === 'alive' ? { ...u, meta: entry.meta } : u)
       this.host.changed(this.view(u.id, entry), undefined)
       return
     }
@@ -597,11 +674,13 @@ export class Swim {
     const previous = e.state
     const metaChanged = u.state === 'alive' && !sameBytes(e.meta, u.meta)
     e.incarnation = u.incarnation
-    if (u.state === 'alive') e.meta = u.meta
+    // A copy: the decoded bytes are a view that would pin the whole received frame.
+    if (metaChanged) e.meta = u.meta.slice()
     if (previous !== u.state || metaChanged) e.since = now
+    if (u.state === 'suspect' || u.state === 'dead') e.accuser = u.from
     e.state = u.state
     this.transition(now, u.id, e, previous, u.from)
-    this.enqueue(u)
+    this.enqueue(u.state === 'alive' ? { ...u, meta: e.meta } : u)
     this.host.changed(this.view(u.id, e), previous)
   }
 
@@ -610,7 +689,8 @@ export class Swim {
     if (this.stopped) return
     if (u.incarnation < this.incarnation) return
     if (u.state === 'alive' && u.incarnation === this.incarnation) return
-    this.incarnation = u.incarnation + 1
+    // Saturates: at the cap a refutation cannot outrank the accusation, but every frame still decodes.
+    this.incarnation = nextIncarnation(u.incarnation)
     const me = this.table.get(this.self) as Entry
     me.incarnation = this.incarnation
     me.since = now
@@ -634,6 +714,8 @@ export class Swim {
     const is = isLive(e.state)
     if (is && !was) this.liveCount++
     if (was && !is) this.liveCount--
+    if (e.state === 'alive') this.aliveSet.add(id)
+    else this.aliveSet.delete(id)
     if (this.scope === 'members') {
       if (is) this.ring.add(id)
       else this.ring.delete(id)
@@ -643,7 +725,10 @@ export class Swim {
     if (e.state === 'dead') this.deadSet.add(id)
     else this.deadSet.delete(id)
     if (!is) {
-      this.reapQueue.push({ id, at: now + this.o.deadRetentionMs, since: e.since })
+      if (!e.reapQueued) {
+        e.reapQueued = true
+        this.reapQueue.push({ id, at: now + this.o.deadRetentionMs })
+      }
       if (this.probe?.target === id) this.probe = undefined
     }
   }
@@ -654,14 +739,26 @@ export class Swim {
 
   private reap(now: number): void {
     while (this.reapHead < this.reapQueue.length) {
-      const r = this.reapQueue[this.reapHead] as { id: PeerId; at: number; since: number }
+      const r = this.reapQueue[this.reapHead] as { id: PeerId; at: number }
       if (r.at > now) break
       this.reapHead++
       const e = this.table.get(r.id)
-      if (e !== undefined && !isLive(e.state) && e.since === r.since) {
-        this.table.delete(r.id)
-        this.deadSet.delete(r.id)
+      if (e === undefined) continue
+      e.reapQueued = false
+      if (isLive(e.state)) continue
+      const due = e.since + this.o.deadRetentionMs
+      if (due > now) {
+        // Changed since it was queued (dead, then alive, then left again): wait out its own retention.
+        e.reapQueued = true
+        this.reapQueue.push({ id: r.id, at: due })
+        continue
       }
+      this.table.delete(r.id)
+      this.deadSet.delete(r.id)
+      this.forgotten.delete(r.id)
+      this.forgotten.set(r.id, e.incarnation)
+      if (this.forgotten.size > MAX_FORGOTTEN)
+        this.forgotten.delete(this.forgotten.keys().next().value as PeerId)
     }
     // Compact the consumed prefix now and then so the array does not grow forever.
     if (this.reapHead > 1_024 && this.reapHead * 2 > this.reapQueue.length) {

@@ -19,7 +19,21 @@ export type Effect =
   | { readonly type: 'replica-changed'; readonly from: PeerId }
   /** The first anti-entropy exchange completed: this replica has caught up with a neighbour. */
   | { readonly type: 'synced'; readonly with: PeerId }
+  /** A connection signal from `from` arrived through the mesh (`relay-signal` at its origin). */
+  | { readonly type: 'signal'; readonly from: PeerId; readonly data: Uint8Array }
   /** A frame or payload from `from` was rejected and dropped; counted in stats. */
   | { readonly type: 'dropped'; readonly from: PeerId; readonly reason: DropReason; readonly detail: string }
 
-export type DropReason = DecodeErrorCode | 'bad-update' | 'bad-digest' | 'not-neighbor'
+/**
+ * Why a frame was dropped. `send-oversized` is an outgoing frame over `maxFrameBytes`
+ * (e.g. a catch-up diff of a document too large for one frame): never sent, `from` names
+ * the peer it was for. `unsolicited` is a request this peer does not answer (a digest
+ * from a peer outside the active view, or over its rate).
+ */
+export type DropReason =
+  | DecodeErrorCode
+  | 'bad-update'
+  | 'bad-digest'
+  | 'not-neighbor'
+  | 'send-oversized'
+  | 'unsolicited'

@@ -20,6 +20,7 @@ import type { MeshNode } from './mesh-node'
 import type { NodeEvent } from './node-event'
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options'
 import { emptyStats, type NodeStats } from './node-stats'
+import { SignalRelay } from './signal-relay'
 
 /** Thrown when the shell misuses the node (e.g. metadata over the cap); `code` is stable. */
 export class NodeUsageError extends Error {
@@ -49,6 +50,9 @@ export function createNode(options: NodeOptions): GossipNode {
   return new ComposedNode(resolveNodeOptions(options))
 }
 
+/** Unanswered openers remembered per neighbour: lost replies must not leave an open door. */
+const MAX_OPENERS_OUT = 3
+
 /** Least time between two rounds of digests pushed after anti-entropy brought news. */
 const REPAIR_PUSH_INTERVAL_MS = 1_000
 
@@ -70,6 +74,11 @@ class ComposedNode implements GossipNode {
   private readonly linked = new Set<PeerId>()
   /** Neighbours we completed an anti-entropy exchange with. */
   private readonly syncedWith = new Set<PeerId>()
+  /** Openers (digest wanting a reply) sent per neighbour and not yet answered: only those earn a diff unasked. */
+  private readonly openersOut = new Map<PeerId, number>()
+  /** When each neighbour last got a non-empty diff answering its opener, or a member snapshot. */
+  private readonly lastDiffTo = new Map<PeerId, number>()
+  private readonly lastSnapshotTo = new Map<PeerId, number>()
   /** Effects of the event being handled. */
   private out: Effect[] = []
   private now = 0
@@ -83,10 +92,12 @@ class ComposedNode implements GossipNode {
   private seq = 0
   /** Distinguishes this run's updates from those of an earlier run with the same id. */
   private readonly session: number
+  private readonly relay: SignalRelay
 
   constructor(private readonly o: ResolvedNodeOptions) {
     this.id = o.id
     this.session = o.random.int(2 ** 31)
+    this.relay = new SignalRelay(o.id, o.random)
     this.swim = new Swim(
       o.id,
       o,
@@ -105,7 +116,7 @@ class ComposedNode implements GossipNode {
       connect: (peer) => this.out.push({ type: 'connect', peer }),
       disconnect: (peer) => {
         this.linked.delete(peer)
-        this.syncedWith.delete(peer)
+        this.forgetPeer(peer)
         this.out.push({ type: 'disconnect', peer })
       },
       activeAdded: (_now, peer) => this.activeAdded(peer),
@@ -119,6 +130,7 @@ class ComposedNode implements GossipNode {
       },
       randomLive: () => this.swim.randomLive(),
       randomDead: () => this.swim.randomDead(),
+      connectFailed: (now, peer) => this.swim.connectFailed(now, peer),
     })
     this.tree = new Plumtree(o.id, o, {
       send: (to, frame) => this.send(to, frame),
@@ -223,7 +235,7 @@ class ComposedNode implements GossipNode {
         break
       case 'neighbor-down':
         this.linked.delete(event.peer)
-        this.syncedWith.delete(event.peer)
+        this.forgetPeer(event.peer)
         // A channel lost without DISCONNECT is a failed probe of that peer.
         if (this.overlay.linkDown(now, event.peer)) this.swim.linkFailed(now, event.peer)
         break
@@ -256,6 +268,10 @@ class ComposedNode implements GossipNode {
             `metadata is ${event.meta.length} bytes, cap ${this.o.maxMetaBytes} (maxMetaBytes)`,
           )
         this.swim.setMeta(now, event.meta)
+        break
+      case 'relay-signal':
+        for (const { to, frame } of this.relay.originate(event.to, event.data, this.linked))
+          this.send(to, frame)
         break
       case 'leave': {
         const goodbye = this.swim.leave(now)
@@ -317,12 +333,27 @@ class ComposedNode implements GossipNode {
         this.onDigest(from, f)
         break
       case 'member-digest':
-        // A neighbour that knows far fewer members than we do missed its join snapshot.
-        if (membershipGap(this.swim.size, f.live)) this.sendSnapshot(from)
+        // A neighbour that knows far fewer members than we do missed its join snapshot. A
+        // 3-byte frame asks for up to megabytes: only active neighbours, once per round.
+        if (!this.overlay.isActive(from)) {
+          this.drop(from, 'unsolicited', 'member digest from a peer outside the active view')
+          break
+        }
+        if (
+          membershipGap(this.swim.size, f.live) &&
+          now - (this.lastSnapshotTo.get(from) ?? Number.NEGATIVE_INFINITY) >= this.o.antiEntropyIntervalMs
+        )
+          this.sendSnapshot(from)
         break
       case 'sync-diff':
         this.onDiff(from, f)
         break
+      case 'signal-relay': {
+        const r = this.relay.receive(from, f, this.linked)
+        if (r.deliver !== undefined) this.out.push({ type: 'signal', ...r.deliver })
+        for (const { to, frame } of r.forward) this.send(to, frame)
+        break
+      }
     }
   }
 
@@ -335,6 +366,12 @@ class ComposedNode implements GossipNode {
     if (me !== undefined) records.push(me)
     const them = this.swim.recordOf(peer)
     if (them !== undefined) records.push(them)
+    else {
+      // Forgotten after it died or left: tell it the incarnation to refute, or its alive is stale here.
+      const last = this.swim.forgottenIncarnation(peer)
+      if (last !== undefined)
+        records.push({ id: peer, state: 'dead', incarnation: last, meta: new Uint8Array(0), from: this.id })
+    }
     this.send(peer, { type: 'member-gossip', members: records })
   }
 
@@ -348,6 +385,7 @@ class ComposedNode implements GossipNode {
 
   /** The join state transfer: a joiner gets every live member from its contact (memberlist's push-pull on join). */
   private sendSnapshot(peer: PeerId): void {
+    this.lastSnapshotTo.set(peer, this.now)
     const all = this.swim.snapshot()
     const chunk = this.o.wireLimits.maxListItems
     for (let i = 0; i < all.length; i += chunk)
@@ -380,16 +418,45 @@ class ComposedNode implements GossipNode {
   }
 
   private sendDigest(to: PeerId, wantsReply: boolean): void {
+    if (wantsReply) this.openersOut.set(to, Math.min((this.openersOut.get(to) ?? 0) + 1, MAX_OPENERS_OUT))
     this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply })
   }
 
+  /**
+   * A digest asks for a diff, which can be the whole document. Answered: a reply to an
+   * opener we sent (we asked), and an opener from an active neighbour, at most one
+   * non-empty diff per neighbour per anti-entropy interval; over that rate only our digest
+   * goes back (so the neighbour still pushes what we lack). Anything else is dropped.
+   */
   private onDigest(from: PeerId, f: SyncDigestFrame): void {
-    const diff = this.o.replica.diff(f.digest)
-    if (!diff.ok) {
-      this.drop(from, 'bad-digest', diff.reason)
-      return
+    let answer = true
+    if (f.wantsReply) {
+      if (!this.overlay.isActive(from)) {
+        this.drop(from, 'unsolicited', 'sync digest from a peer outside the active view')
+        return
+      }
+      const last = this.lastDiffTo.get(from)
+      answer = last === undefined || this.now - last >= this.o.antiEntropyIntervalMs
+    } else {
+      const pending = this.openersOut.get(from) ?? 0
+      if (pending === 0) {
+        this.drop(from, 'unsolicited', 'sync digest reply to no opener of ours')
+        return
+      }
+      if (pending === 1) this.openersOut.delete(from)
+      else this.openersOut.set(from, pending - 1)
     }
-    if (diff.value !== null) this.send(from, { type: 'sync-diff', diff: diff.value })
+    if (answer) {
+      const diff = this.o.replica.diff(f.digest)
+      if (!diff.ok) {
+        this.drop(from, 'bad-digest', diff.reason)
+        return
+      }
+      if (diff.value !== null) {
+        if (f.wantsReply) this.lastDiffTo.set(from, this.now)
+        this.send(from, { type: 'sync-diff', diff: diff.value })
+      }
+    } else this.stat.diffsDeferred = (this.stat.diffsDeferred ?? 0) + 1
     if (f.wantsReply) this.sendDigest(from, false)
     // An answer arrives after the diff the peer sent us (channels are ordered), so from
     // here on we hold at least what that neighbour held when it answered.
@@ -419,11 +486,28 @@ class ComposedNode implements GossipNode {
 
   // ------------------------------------------------------------------ plumbing
 
+  /** Per-peer state of a neighbour that is gone. */
+  private forgetPeer(peer: PeerId): void {
+    this.syncedWith.delete(peer)
+    this.openersOut.delete(peer)
+    this.lastDiffTo.delete(peer)
+    this.lastSnapshotTo.delete(peer)
+  }
+
   private send(to: PeerId, frame: Frame): void {
     let f = frame
     // IHAVE batches go out regularly anyway: membership news rides along for free.
     if (f.type === 'ihave' && f.members.length === 0) f = { ...f, members: this.swim.piggyback() }
     const bytes = encodeFrame(f)
+    if (bytes.length > this.o.wireLimits.maxFrameBytes) {
+      // The receiver would drop it unread: report it here instead of failing silently there.
+      this.drop(
+        to,
+        'send-oversized',
+        `${f.type} frame to ${to} is ${bytes.length} bytes, cap ${this.o.wireLimits.maxFrameBytes} (wireLimits.maxFrameBytes)`,
+      )
+      return
+    }
     const s = this.stat
     s.framesSent++
     s.bytesSent += bytes.length

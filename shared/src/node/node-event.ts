@@ -21,5 +21,7 @@ export type NodeEvent =
   | { readonly type: 'local-update'; readonly update: Uint8Array }
   /** Replace this peer's own metadata (gossiped with membership). */
   | { readonly type: 'set-meta'; readonly meta: Uint8Array }
+  /** Send a connection signal to `to` through peers with open channels (see signal-relay.ts). */
+  | { readonly type: 'relay-signal'; readonly to: PeerId; readonly data: Uint8Array }
   /** Leave gracefully: tell the room, then expect the shell to close connections. */
   | { readonly type: 'leave' }

@@ -18,7 +18,7 @@ import {
 } from '../overlay/hyparview-options'
 import type { Random } from '../random'
 import type { Replica } from '../replica/replica'
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../wire/limits'
+import { DEFAULT_WIRE_LIMITS, MAX_INCARNATION, type WireLimits } from '../wire/limits'
 import { NodeOptionsError, stripUndefined } from './options-error'
 
 export { NodeOptionsError } from './options-error'
@@ -73,8 +73,8 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
     ...resolveHyParViewOptions(options),
     ...resolvePlumtreeOptions(options),
   } as ResolvedNodeOptions
-  if (!Number.isSafeInteger(o.incarnation) || o.incarnation < 0)
-    throw new NodeOptionsError('incarnation', 'must be a non-negative integer')
+  if (!Number.isSafeInteger(o.incarnation) || o.incarnation < 0 || o.incarnation > MAX_INCARNATION)
+    throw new NodeOptionsError('incarnation', `must be an integer from 0 to ${MAX_INCARNATION}`)
   if (typeof o.internId !== 'function') throw new NodeOptionsError('internId', 'must be a function')
   if (!(o.meta instanceof Uint8Array)) throw new NodeOptionsError('meta', 'must be a Uint8Array')
   if (o.maxMetaBytes > o.wireLimits.maxMetaBytes)

@@ -16,6 +16,8 @@ export interface NodeStats {
   updatesOriginated: number
   /** Frames dropped, by reason (decode errors, bad payloads). */
   dropped: Record<string, number>
+  /** Digests from a neighbour answered without a diff: it had one within the anti-entropy interval. */
+  diffsDeferred?: number
   /** Frames sent, by frame type (e.g. `update`, `ihave`, `ping`). */
   sentByType?: Record<string, number>
   /** Bytes sent, by frame type. */

@@ -35,6 +35,11 @@ export interface OverlayHost {
   randomLive(): PeerId | undefined
   /** A random member declared dead: contacted now and then so healed partitions find each other. */
   randomDead(): PeerId | undefined
+  /**
+   * An outgoing connection to `peer` never opened (reported down, or timed out). The node
+   * turns it into a refutable suspicion of a member believed alive. Optional.
+   */
+  connectFailed?(now: number, peer: PeerId): void
 }
 
 type Intent = 'join' | 'neighbor' | 'forward-join' | 'revive'
@@ -54,6 +59,8 @@ export interface OverlayStats {
   promotions: number
   evictions: number
   failedConnects: number
+  /** FORWARD_JOIN walks that ended here with `maxActiveView` such connects in flight: joiner kept passive. */
+  forwardJoinsDeferred: number
 }
 
 /** Most discovered contacts remembered for (re)joining. */
@@ -67,6 +74,7 @@ export class HyParView {
     promotions: 0,
     evictions: 0,
     failedConnects: 0,
+    forwardJoinsDeferred: 0,
   }
   private readonly links = new Map<PeerId, Link>()
   private readonly active = new Set<PeerId>()
@@ -189,6 +197,7 @@ export class HyParView {
     } else if (l.phase === 'connecting' || l.phase === 'requested') {
       this.stats.failedConnects++
       this.passive.delete(peer)
+      if (l.phase === 'connecting') this.host.connectFailed?.(now, peer)
     }
     this.maintain(now)
     return unexpected
@@ -270,6 +279,7 @@ export class HyParView {
       if (l.phase === 'connecting') this.passive.delete(peer)
       this.links.delete(peer)
       this.host.disconnect(peer)
+      if (l.phase === 'connecting') this.host.connectFailed?.(now, peer)
     }
     if (this.stopped) return
     if (now >= this.nextShuffleAt) {
@@ -314,18 +324,37 @@ export class HyParView {
     if (joiner === this.self) return
     const walkEnds = ttl === 0 || this.active.size <= 1
     if (walkEnds) {
-      this.connectTo(now, joiner, 'forward-join', true)
+      this.walkEnded(now, joiner)
       return
     }
     if (ttl === this.o.passiveRandomWalkLength && !this.links.has(joiner)) this.passive.add(joiner)
     const next = this.randomActive((p) => p !== from && p !== joiner)
-    if (next === undefined) this.connectTo(now, joiner, 'forward-join', true)
+    if (next === undefined) this.walkEnded(now, joiner)
     else
       this.host.send(next, {
         type: 'forward-join',
         joiner,
         ttl: Math.min(ttl, this.o.activeRandomWalkLength) - 1,
       })
+  }
+
+  /**
+   * A FORWARD_JOIN walk ends here: connect to the joiner, unless `maxActiveView` such
+   * connects are already in flight (more could not all be kept); then the joiner goes to
+   * the passive view, so a burst of walks (or a neighbour forging them) cannot make this
+   * peer open a connection each. A cap of `maxPendingConnects` (3) was too tight: in a
+   * burst of joins honest walks were refused and the tree test saw extra repairs.
+   */
+  private walkEnded(now: number, joiner: PeerId): void {
+    let pending = 0
+    for (const l of this.links.values())
+      if (l.intent === 'forward-join' && (l.phase === 'connecting' || l.phase === 'requested')) pending++
+    if (pending < this.o.maxActiveView) {
+      this.connectTo(now, joiner, 'forward-join', true)
+      return
+    }
+    this.stats.forwardJoinsDeferred++
+    if (!this.links.has(joiner) && this.host.usable(joiner)) this.passive.add(joiner)
   }
 
   // ------------------------------------------------------------------ shuffle

@@ -54,7 +54,7 @@ export class EventQueue {
 
   /** Schedule `target.onEvent(kind, a, b, data)` at `at` without allocating a closure. */
   schedule(at: number, target: QueueTarget, kind: number, a: number, b: number, data: unknown): void {
-    this.insert(at > this.now ? at : this.now, target, kind, a, b, data)
+    this.insert(Math.max(at, this.now), target, kind, a, b, data)
   }
 
   /** Run every event due at or before `time`, then set the clock to `time`. */
@@ -132,7 +132,7 @@ export class EventQueue {
       let best = heap[first] as number
       let ba = ats[best] as number
       let bo = ords[best] as number
-      const end = first + 4 < n ? first + 4 : n
+      const end = Math.min(first + 4, n)
       for (let c = first + 1; c < end; c++) {
         const s = heap[c] as number
         const sa = ats[s] as number

@@ -44,11 +44,11 @@ export interface SimOptions {
 
 /** Event kinds on the queue; `a`/`b` are node indices unless said otherwise. */
 const FRAME = 0 // a sent `data` (bytes) to b
-const CONNECTED = 1 // a's connect to b completes now
-const CRASH_NOTICE = 2 // b notices that crashed a's channel is gone
-const CLOSE_NOTICE = 3 // b learns that a closed their channel
+const CONNECTED = 1 // a's connect to b completes now (data: the peer's id, a's epoch)
+const CRASH_NOTICE = 2 // b notices that crashed a's channel is gone (data: a's epoch at the crash)
+const CLOSE_NOTICE = 3 // b learns that a closed their channel (data: b's epoch then)
 const WAKE = 4 // a's timer, valid while its token is b
-const DEFERRED = 5 // `data` (an event) waited for a's stall to end
+const DEFERRED = 5 // `data` (an event) waited for a's stall to end; b: a's epoch then
 
 export class SimNetwork implements QueueTarget {
   readonly random: Random
@@ -61,6 +61,8 @@ export class SimNetwork implements QueueTarget {
   private readonly stalledUntil: number[] = []
   private readonly wakeAt: number[] = []
   private readonly wakeToken: number[] = []
+  /** Bumped by each crash and restart, so a crash's delayed effects do not touch the next life. */
+  private readonly epoch: number[] = []
   /** links[a] maps each linked peer b to the last delivery time a→b, which keeps links FIFO. */
   private readonly links: Map<number, number>[] = []
   /** Group of each node while partitioned (-1: in no listed group). */
@@ -114,6 +116,7 @@ export class SimNetwork implements QueueTarget {
     this.stalledUntil.push(0)
     this.wakeAt.push(Number.POSITIVE_INFINITY)
     this.wakeToken.push(0)
+    this.epoch.push(0)
     this.links.push(new Map())
     this.partitionOf?.push(-1)
     this.deliver(i, { type: 'start' })
@@ -169,8 +172,34 @@ export class SimNetwork implements QueueTarget {
     const i = this.index.get(id)
     if (i === undefined || !this.alive[i]) return
     this.alive[i] = false
+    const epoch = (this.epoch[i] as number) + 1
+    this.epoch[i] = epoch
     for (const peer of (this.links[i] as Map<number, number>).keys())
-      this.queue.schedule(this.now + this.crashDetectMs, this, CRASH_NOTICE, i, peer, undefined)
+      this.queue.schedule(this.now + this.crashDetectMs, this, CRASH_NOTICE, i, peer, epoch)
+  }
+
+  /**
+   * Start a crashed node again under the same id, as a new instance (a reloaded tab): fresh
+   * state from `make`, no connections. Neighbours still linked to the old instance see
+   * their channel close now. Frames already in flight to the id may still arrive
+   * (datagram mode), as they would at a reused address.
+   */
+  restart(id: PeerId, make: (random: Random) => MeshNode): MeshNode {
+    const i = this.index.get(id)
+    if (i === undefined || this.alive[i]) throw new Error(`restart: ${id} is not a crashed node`)
+    this.epoch[i] = (this.epoch[i] as number) + 1
+    for (const peer of [...(this.links[i] as Map<number, number>).keys()]) {
+      this.unlink(i, peer)
+      this.deliver(peer, { type: 'neighbor-down', peer: id })
+    }
+    const node = make(seededRandom(this.random.int(2 ** 31)))
+    this.nodes[i] = node
+    this.alive[i] = true
+    this.stalledUntil[i] = 0
+    this.wakeAt[i] = Number.POSITIVE_INFINITY
+    this.wakeToken[i] = (this.wakeToken[i] as number) + 1
+    this.deliver(i, { type: 'start' })
+    return node
   }
 
   /** Freeze a node for `ms`: it runs no events meanwhile, then catches up in order. */
@@ -222,14 +251,18 @@ export class SimNetwork implements QueueTarget {
         if (this.datagram ? this.alive[b] : (this.links[b] as Map<number, number>).has(a))
           this.deliver(b, { type: 'frame', from: this.ids[a] as PeerId, bytes: data as Uint8Array })
         break
-      case CONNECTED:
-        this.connected(a, b, data as PeerId)
+      case CONNECTED: {
+        const { peer, epoch } = data as { peer: PeerId; epoch: number }
+        if (epoch === this.epoch[a]) this.connected(a, b, peer)
         break
+      }
       case CRASH_NOTICE:
-        if (this.unlink(a, b)) this.deliver(b, { type: 'neighbor-down', peer: this.ids[a] as PeerId })
+        // After a restart the old life's channels are already gone, and a new one to b must stay.
+        if (data === this.epoch[a] && this.unlink(a, b))
+          this.deliver(b, { type: 'neighbor-down', peer: this.ids[a] as PeerId })
         break
       case CLOSE_NOTICE:
-        this.deliver(b, { type: 'neighbor-down', peer: this.ids[a] as PeerId })
+        if (data === this.epoch[b]) this.deliver(b, { type: 'neighbor-down', peer: this.ids[a] as PeerId })
         break
       case WAKE:
         if (this.wakeToken[a] !== b) return
@@ -237,7 +270,7 @@ export class SimNetwork implements QueueTarget {
         this.deliver(a, { type: 'tick' })
         break
       case DEFERRED:
-        this.deliver(a, data as NodeEvent)
+        if (b === this.epoch[a]) this.deliver(a, data as NodeEvent)
         break
     }
   }
@@ -257,7 +290,7 @@ export class SimNetwork implements QueueTarget {
     if (!this.alive[i]) return
     const stalledUntil = this.stalledUntil[i] as number
     if (stalledUntil > this.now) {
-      this.queue.schedule(stalledUntil, this, DEFERRED, i, 0, event)
+      this.queue.schedule(stalledUntil, this, DEFERRED, i, this.epoch[i] as number, event)
       return
     }
     const node = this.nodes[i] as MeshNode
@@ -289,13 +322,21 @@ export class SimNetwork implements QueueTarget {
       case 'connect': {
         const to = this.index.get(effect.peer)
         // An unknown peer cannot be reached: report the failure after the usual delay.
-        this.queue.schedule(this.now + this.connectMs, this, CONNECTED, from, to ?? -1, effect.peer)
+        const pending = { peer: effect.peer, epoch: this.epoch[from] as number }
+        this.queue.schedule(this.now + this.connectMs, this, CONNECTED, from, to ?? -1, pending)
         break
       }
       case 'disconnect': {
         const to = this.index.get(effect.peer)
         if (to === undefined || !this.unlink(from, to)) break
-        this.queue.schedule(this.now + this.latency(this.random), this, CLOSE_NOTICE, from, to, undefined)
+        this.queue.schedule(
+          this.now + this.latency(this.random),
+          this,
+          CLOSE_NOTICE,
+          from,
+          to,
+          this.epoch[to],
+        )
         break
       }
       default:

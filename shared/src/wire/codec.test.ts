@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame } from './codec'
 import type { Frame, MemberUpdate } from './frame'
 import { FrameType, PROTOCOL_VERSION } from './frame-type'
-import { DEFAULT_WIRE_LIMITS } from './limits'
+import { DEFAULT_WIRE_LIMITS, MAX_HOPS, MAX_INCARNATION } from './limits'
 
 const peerId = fc.stringMatching(/^[A-Za-z0-9_.:@-]{1,64}$/)
 const uint = fc.nat({ max: Number.MAX_SAFE_INTEGER })
+/** Incarnations and hops are capped on the wire (MAX_INCARNATION, MAX_HOPS). */
+const incarnation = fc.nat({ max: MAX_INCARNATION })
+const hops = fc.nat({ max: MAX_HOPS })
 const bytes = (max: number) => fc.uint8Array({ maxLength: max })
 const messageId = fc.record({ origin: peerId, session: uint, seq: uint })
 
@@ -14,21 +17,21 @@ const memberUpdate: fc.Arbitrary<MemberUpdate> = fc.oneof(
   fc.record({
     id: peerId,
     state: fc.constant('alive' as const),
-    incarnation: uint,
+    incarnation,
     meta: bytes(64),
     from: fc.constant(''),
   }),
   fc.record({
     id: peerId,
     state: fc.constantFrom('suspect' as const, 'dead' as const),
-    incarnation: uint,
+    incarnation,
     meta: fc.constant(new Uint8Array(0)),
     from: peerId,
   }),
   fc.record({
     id: peerId,
     state: fc.constant('left' as const),
-    incarnation: uint,
+    incarnation,
     meta: fc.constant(new Uint8Array(0)),
     from: fc.constant(''),
   }),
@@ -42,7 +45,7 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
     origin: peerId,
     session: uint,
     seq: uint,
-    hops: uint,
+    hops,
     payload: bytes(200),
   }),
   fc.record({ type: fc.constant('sync-digest' as const), digest: bytes(100), wantsReply: fc.boolean() }),
@@ -61,7 +64,7 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant('shuffle-reply' as const), path: peerList, entries: peerList }),
   fc.record({
     type: fc.constant('ihave' as const),
-    ids: fc.array(fc.record({ origin: peerId, session: uint, seq: uint, hops: uint }), { maxLength: 8 }),
+    ids: fc.array(fc.record({ origin: peerId, session: uint, seq: uint, hops }), { maxLength: 8 }),
     members,
   }),
   fc.record({ type: fc.constant('graft' as const), ids: fc.array(messageId, { maxLength: 8 }) }),

@@ -27,6 +27,7 @@ import {
   shuffleReplyCodec,
 } from './messages/overlay'
 import { graftCodec, ihaveCodec, pruneCodec } from './messages/plumtree'
+import { signalRelayCodec } from './messages/relay'
 import { syncDiffCodec, syncDigestCodec, updateCodec } from './messages/replication'
 import {
   ackCodec,
@@ -58,6 +59,7 @@ const CODECS: readonly MessageCodec<any>[] = [
   graftCodec,
   pruneCodec,
   memberDigestCodec,
+  signalRelayCodec,
 ]
 
 // biome-ignore lint/suspicious/noExplicitAny: see CODECS.

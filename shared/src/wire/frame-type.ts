@@ -46,6 +46,8 @@ export const FrameType = {
   Prune: 19,
   /** SWIM: "I know this many live members"; a neighbour seeing a large gap sends a snapshot. */
   MemberDigest: 20,
+  /** Connection signaling (offer, answer, candidate) relayed through connected peers. */
+  SignalRelay: 21,
 } as const
 
 export type FrameTypeName = keyof typeof FrameType

@@ -156,6 +156,23 @@ export interface PruneFrame {
   readonly type: 'prune'
 }
 
+// ---------------------------------------------------------------- connection signaling through the mesh
+
+/**
+ * A signal (opaque to the core: an SDP offer, answer or ICE candidate) from `origin` to
+ * `to`, carried by peers that already have channels. `nonce` (random per signal, with
+ * `origin`) lets every peer drop copies; `ttl` is how many more times it may be flooded
+ * to all neighbours when no channel to `to` is known.
+ */
+export interface SignalRelayFrame {
+  readonly type: 'signal-relay'
+  readonly origin: PeerId
+  readonly to: PeerId
+  readonly nonce: number
+  readonly ttl: number
+  readonly data: Uint8Array
+}
+
 export type SwimFrame = PingFrame | AckFrame | PingReqFrame | NackFrame | MemberGossipFrame
 export type OverlayFrame =
   | JoinFrame
@@ -174,4 +191,5 @@ export type Frame =
   | SwimFrame
   | MemberDigestFrame
   | OverlayFrame
+  | SignalRelayFrame
 export type FrameKind = Frame['type']

@@ -4,11 +4,16 @@
  */
 export interface WireLimits {
   /**
-   * Largest frame accepted, envelope included. Default 1 MiB: a whole-document diff for
-   * a joiner must fit; data channels carry it in fragments (see client transport).
+   * Largest frame accepted, and sent, envelope included. Default 8 MiB: the catch-up diff
+   * a joiner gets can be the whole document, so this is the largest document a joiner can
+   * catch up with in one frame. A larger frame is never sent: the sender reports it as a
+   * `dropped` effect (reason `send-oversized`). Data channels carry it in 16 KiB fragments
+   * (client transport), whose reassembly cap and send buffer must be at least this; 8 MiB
+   * rather than more because Chromium closes a data channel that buffers over 16 MiB, so a
+   * frame must fit in the send buffer with room to spare.
    */
   maxFrameBytes: number
-  /** Largest CRDT payload (update or diff) inside a frame. Default 1 MiB - 64 bytes. */
+  /** Largest CRDT payload (update or diff) inside a frame. Default 8 MiB - 64 bytes (room for the envelope). */
   maxPayloadBytes: number
   /** Most items in any list field (members, ids). Default 1,024. */
   maxListItems: number
@@ -17,8 +22,19 @@ export interface WireLimits {
 }
 
 export const DEFAULT_WIRE_LIMITS: Readonly<WireLimits> = {
-  maxFrameBytes: 1 << 20,
-  maxPayloadBytes: (1 << 20) - 64,
+  maxFrameBytes: 8 << 20,
+  maxPayloadBytes: (8 << 20) - 64,
   maxListItems: 1024,
   maxMetaBytes: 512,
 }
+
+/**
+ * Highest incarnation a peer may send. Larger values are malformed: a forged incarnation
+ * near 2^53 would make its victim refute past the safe-integer range, after which none of
+ * its frames decode. 2^32 - 1 refutations cannot happen in practice; a peer at the cap
+ * stays there (increments saturate).
+ */
+export const MAX_INCARNATION = 0xffff_ffff
+
+/** Highest Plumtree hop count on the wire; a real tree is far shallower. Increments saturate. */
+export const MAX_HOPS = 255

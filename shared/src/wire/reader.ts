@@ -20,11 +20,22 @@ export function readUint(dec: Decoder): number {
   return value
 }
 
+/** A varuint that must not exceed `max` (a bounded counter such as an incarnation). */
+export function readBoundedUint(dec: Decoder, max: number, field: string): number {
+  const value = readUint(dec)
+  if (value > max) throw new FrameFormatError('malformed', `${field} ${value} above cap ${max}`)
+  return value
+}
+
 export function readByte(dec: Decoder): number {
   if (remaining(dec) < 1) throw new FrameFormatError('truncated', 'byte past end of frame')
   return decoding.readUint8(dec)
 }
 
+/**
+ * A length-prefixed byte string. The result is a view into the received frame: a caller
+ * that keeps it beyond the frame's handling copies it (`slice()`), or it pins the frame.
+ */
 export function readBytes(dec: Decoder, maxLength: number, field: string): Uint8Array {
   const length = readUint(dec)
   if (length > maxLength)

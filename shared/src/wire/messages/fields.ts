@@ -5,8 +5,16 @@
 import * as encoding from 'lib0/encoding'
 import { FrameFormatError } from '../decode-error'
 import { type MemberState, MemberStateCode, type MemberUpdate, type MessageId } from '../frame'
-import type { WireLimits } from '../limits'
-import { type Decoder, readByte, readBytes, readCount, readPeerId, readUint } from '../reader'
+import { MAX_INCARNATION, type WireLimits } from '../limits'
+import {
+  type Decoder,
+  readBoundedUint,
+  readByte,
+  readBytes,
+  readCount,
+  readPeerId,
+  readUint,
+} from '../reader'
 
 const STATE_BY_CODE = Object.keys(MemberStateCode) as MemberState[]
 const EMPTY = new Uint8Array(0)
@@ -52,7 +60,7 @@ export function readMemberUpdate(dec: Decoder, limits: WireLimits): MemberUpdate
   const id = readPeerId(dec, 'member id')
   const state = STATE_BY_CODE[readByte(dec)]
   if (state === undefined) throw new FrameFormatError('malformed', 'unknown member state')
-  const incarnation = readUint(dec)
+  const incarnation = readBoundedUint(dec, MAX_INCARNATION, 'incarnation')
   let meta: Uint8Array = EMPTY
   let from = ''
   if (state === 'alive') meta = readBytes(dec, limits.maxMetaBytes, 'member meta')

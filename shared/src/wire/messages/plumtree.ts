@@ -2,7 +2,8 @@
 import * as encoding from 'lib0/encoding'
 import type { GraftFrame, IHaveEntry, IHaveFrame, MessageId, PruneFrame } from '../frame'
 import { FrameType } from '../frame-type'
-import { readCount, readUint } from '../reader'
+import { MAX_HOPS } from '../limits'
+import { readBoundedUint, readCount } from '../reader'
 import { readMemberUpdates, readMessageId, writeMemberUpdates, writeMessageId } from './fields'
 import type { MessageCodec } from './message-codec'
 
@@ -22,7 +23,7 @@ export const ihaveCodec: MessageCodec<IHaveFrame> = {
     const ids: IHaveEntry[] = []
     for (let i = 0; i < count; i++) {
       const id = readMessageId(dec)
-      ids.push({ ...id, hops: readUint(dec) })
+      ids.push({ ...id, hops: readBoundedUint(dec, MAX_HOPS, 'hops') })
     }
     const members = readMemberUpdates(dec, limits)
     return { type: 'ihave', ids, members }

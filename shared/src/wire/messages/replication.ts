@@ -2,7 +2,8 @@
 import * as encoding from 'lib0/encoding'
 import type { SyncDiffFrame, SyncDigestFrame, UpdateFrame } from '../frame'
 import { FrameType } from '../frame-type'
-import { type Decoder, readBool, readBytes, readUint } from '../reader'
+import { MAX_HOPS } from '../limits'
+import { type Decoder, readBool, readBoundedUint, readBytes } from '../reader'
 import { readMessageId, writeMessageId } from './fields'
 import type { MessageCodec } from './message-codec'
 
@@ -16,7 +17,7 @@ export const updateCodec: MessageCodec<UpdateFrame> = {
   },
   read(dec: Decoder, limits) {
     const { origin, session, seq } = readMessageId(dec)
-    const hops = readUint(dec)
+    const hops = readBoundedUint(dec, MAX_HOPS, 'hops')
     const payload = readBytes(dec, limits.maxPayloadBytes, 'payload')
     return { type: 'update', origin, session, seq, hops, payload }
   },
