@@ -2,13 +2,14 @@
  * The whole client in Node.js: real WebRTC (@roamhq/wrtc), a real signaling server on
  * 127.0.0.1, and the default node from @gossip-mesh/shared.
  */
-import { NodeOptionsError } from '@gossip-mesh/shared'
+import { createNode, type Effect, type NodeEvent, NodeOptionsError } from '@gossip-mesh/shared'
 import { createSignalingServer, type SignalingServer } from '@gossip-mesh/signaling-server'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { MeshJoinError, MeshOptionsError } from './errors'
 import type { JoinMeshOptions, Mesh } from './index'
 import { joinMesh } from './join-mesh'
+import { createMemoryStorage, type KeyValueStorage } from './persistence/key-value-storage'
 import { loadNodeWrtc } from './testing/node-wrtc'
 
 const wrtc = loadNodeWrtc()
@@ -104,6 +105,173 @@ describe('joinMesh in Node.js', () => {
   })
 })
 
+describe('signaling through the mesh', () => {
+  it('opens a channel with the signaling server down, signaled through a common neighbour', async () => {
+    const own = await createSignalingServer({ host: '127.0.0.1', port: 0 })
+    const room = `relay-${roomCount++}`
+    // a and c never connect on their own (their connect effects to each other are held
+    // back), so they meet only through b, a - b - c, until the test lets a ask for c.
+    let allow = false
+    let asked = false
+    const holdBack =
+      (self: string, other: string): JoinMeshOptions['createNode'] =>
+      (options) => {
+        const inner = createNode(options)
+        return {
+          ...inner,
+          id: inner.id,
+          nextWakeAt: () => inner.nextWakeAt(),
+          members: () => inner.members(),
+          neighbors: () => inner.neighbors(),
+          stats: () => inner.stats(),
+          member: (id) => inner.member(id),
+          handle(now, event) {
+            // A held-back connect fails at once, as one to an unreachable peer would.
+            const effects: Effect[] = []
+            let next: NodeEvent | undefined = event
+            while (next !== undefined) {
+              const out = inner.handle(now, next)
+              next = out.some((e) => e.type === 'connect' && e.peer === other)
+                ? { type: 'neighbor-down', peer: other }
+                : undefined
+              effects.push(...out.filter((e) => !(e.type === 'connect' && e.peer === other)))
+            }
+            if (allow && !asked && self === 'a') {
+              asked = true
+              effects.push({ type: 'connect', peer: other })
+            }
+            return effects
+          },
+        }
+      }
+    const join3 = (id: string, createNode?: JoinMeshOptions['createNode']) =>
+      joinMesh({
+        room,
+        signaling: own.url,
+        wrtc,
+        WebSocket,
+        persist: false,
+        id,
+        ...(createNode === undefined ? {} : { createNode }),
+        reconnectMinDelayMs: 5_000,
+        reconnectMaxDelayMs: 10_000,
+      })
+    const a = await join3('a', holdBack('a', 'c'))
+    const b = await join3('b')
+    const c = await join3('c', holdBack('c', 'a'))
+    meshes.push(a, b, c)
+    await vi.waitFor(() => expect(b.neighbors().sort()).toEqual(['a', 'c']), { timeout: 25_000 })
+    expect(a.neighbors()).toEqual(['b'])
+
+    const cSaw: string[][] = []
+    c.on('neighbors', (ids) => cSaw.push(ids))
+    await own.close()
+    await vi.waitFor(() => expect(a.online || c.online).toBe(false), { timeout: 5_000 })
+    allow = true
+    await vi.waitFor(() => expect(cSaw.some((ids) => ids.includes('a'))).toBe(true), { timeout: 15_000 })
+    expect(a.stats().signaling.sentViaMesh).toBeGreaterThan(0)
+    expect(c.stats().signaling.sentViaMesh).toBeGreaterThan(0)
+  }, 60_000)
+})
+
+describe('joinMesh with persistence', () => {
+  it('restores the document with no signaling server, then catches up once it is back', async () => {
+    const room = `persist-${roomCount++}`
+    const storage = createMemoryStorage()
+    const a = await join(room, { id: 'p-a', persist: { storage } })
+    a.doc.getMap('cells').set('kept', 1)
+    await a.flush()
+    await a.leave()
+
+    const gone = await createSignalingServer({ host: '127.0.0.1', port: 0 })
+    await gone.close()
+    const started = Date.now()
+    const again = await joinMesh({
+      room,
+      signaling: gone.url,
+      wrtc,
+      WebSocket,
+      id: 'p-a',
+      persist: { storage },
+      reconnectMinDelayMs: 50,
+      reconnectMaxDelayMs: 100,
+    })
+    meshes.push(again)
+    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(again.restored).toBe(true)
+    expect(again.online).toBe(false)
+    expect(cells(again)).toEqual({ kept: 1 })
+    const codes: string[] = []
+    again.on('error', (e) => codes.push(`${e.source}:${e.code}`))
+    await vi.waitFor(() => expect(codes).toContain('signaling:unreachable'), { timeout: 5_000 })
+    // Offline edits are persisted too.
+    again.doc.getMap('cells').set('offline', 2)
+    await again.flush()
+    const keys = await storage.keys(`gm/${room}/`)
+    expect(keys.length).toBeGreaterThan(1)
+  })
+
+  it('a restored peer catches up by the difference only, not the whole document', async () => {
+    const room = `persist-${roomCount++}`
+    const storage = createMemoryStorage()
+    const a = await join(room, { id: 'p-a', persist: { storage } })
+    const b = await join(room, { id: 'p-b', persist: false })
+    const big = 'x'.repeat(200_000)
+    a.doc.getText('t').insert(0, big)
+    await vi.waitFor(() => expect(b.doc.getText('t').length).toBe(big.length), { timeout: 10_000 })
+    await a.flush()
+    await a.leave()
+    b.doc.getMap('cells').set('while-away', 1)
+
+    const again = await join(room, { id: 'p-a', persist: { storage } })
+    expect(again.restored).toBe(true)
+    await vi.waitFor(() => expect(cells(again)).toEqual({ 'while-away': 1 }), { timeout: 10_000 })
+    expect(again.doc.getText('t').length).toBe(big.length)
+    // Far less than the 200 KB document came over the network.
+    expect(again.stats().bytesReceived).toBeLessThan(20_000)
+  })
+
+  it('reports a storage that fails and keeps running in memory', async () => {
+    const room = `persist-${roomCount++}`
+    const broken: KeyValueStorage = {
+      ...createMemoryStorage(),
+      set: async () => {
+        throw new Error('QuotaExceededError: quota reached')
+      },
+    }
+    const codes: string[] = []
+    const a = await join(room, { persist: { storage: broken } })
+    a.on('error', (e) => codes.push(`${e.source}:${e.code}`))
+    const b = await join(room, { persist: false })
+    a.doc.getMap('cells').set('x', 1)
+    await expect(a.flush()).rejects.toThrow('Quota')
+    expect(codes).toContain('storage:write-failed')
+    expect(a.stats().persistence?.failed).toBe(true)
+    await vi.waitFor(() => expect(cells(b)).toEqual({ x: 1 }), { timeout: 10_000 })
+    await expect(b.flush()).resolves.toBeUndefined()
+  })
+
+  it('keeps the document in a directory of files for Node agents', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join: joinPath } = await import('node:path')
+    const dir = await mkdtemp(joinPath(tmpdir(), 'gm-join-'))
+    try {
+      const room = `persist-${roomCount++}`
+      const a = await join(room, { persist: { dir } })
+      a.doc.getText('t').insert(0, 'on disk')
+      await a.flush()
+      await a.leave()
+      const b = await join(room, { persist: { dir } })
+      expect(b.restored).toBe(true)
+      expect(b.doc.getText('t').toString()).toBe('on disk')
+    } finally {
+      await Promise.all(meshes.splice(0).map((m) => m.leave()))
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('joinMesh errors', () => {
   it('names the bad option', async () => {
     const bad: Array<[Partial<JoinMeshOptions>, string]> = [
@@ -114,6 +282,9 @@ describe('joinMesh errors', () => {
       [{ connectTimeoutMs: 0 }, 'connectTimeoutMs'],
       [{ maxChunkBytes: 10 }, 'maxChunkBytes'],
       [{ meta: 'x'.repeat(600) }, 'meta'],
+      [{ persist: 'yes' as unknown as boolean }, 'persist'],
+      [{ persist: { dir: '' } }, 'persist.dir'],
+      [{ persist: { storage: {} as KeyValueStorage } }, 'persist.storage.get'],
       [
         {
           createNode: () => {

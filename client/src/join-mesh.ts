@@ -18,6 +18,7 @@ import {
   DEFAULT_WIRE_LIMITS,
   type Effect,
   type MeshNode,
+  NODE_DEFAULTS,
   NodeOptionsError,
   type PeerId,
   type Random,
@@ -31,11 +32,27 @@ import { createEmitter } from './emitter'
 import { MeshOptionsError, MeshPlatformError } from './errors'
 import { toMember } from './member-meta'
 import type { Mesh, MeshErrorEvent, MeshEvents } from './mesh'
-import { type JoinMeshOptions, type ResolvedMeshOptions, resolveMeshOptions } from './mesh-options'
+import {
+  encodeMeta,
+  type JoinMeshOptions,
+  type ResolvedMeshOptions,
+  resolveMeshOptions,
+} from './mesh-options'
 import { createNodeRunner } from './node-runner'
+import { watchPageLifecycle } from './page-lifecycle'
+import { openDocPersistence } from './persistence/doc-persistence'
+import { claimResumeId } from './persistence/resume-id'
 import { createSignalingClient } from './signaling/signaling-client'
 import { createPeerLinks } from './webrtc/peer-links'
+import { encodeSideMessage, parseSideMessage, SideKind } from './webrtc/side-channel'
+import { createSignalRouter } from './webrtc/signal-router'
 import { createSimplePeerFactory } from './webrtc/simple-peer-factory'
+
+/**
+ * How long a peer the signaling server called unknown is not signaled again. 10 s: longer
+ * than a reload takes to rejoin, short enough that a peer that joins late is reached.
+ */
+const GONE_PEER_MS = 10_000
 
 export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
   const o = resolveMeshOptions(options)
@@ -47,27 +64,61 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     throw new MeshPlatformError('no WebRTC on this platform: pass options.wrtc, e.g. @roamhq/wrtc in Node.js')
   }
 
-  const id = o.id ?? randomId('p-', 10)
-  const random = o.random ?? cryptoRandom()
-  const doc = o.doc ?? new Y.Doc()
-  const node = buildNode(o, id, doc, random)
-  const clock = monotonicClock
   const emitter = createEmitter<MeshEvents>()
   const errors: Record<MeshErrorEvent['source'], number> = {
     node: 0,
     connection: 0,
     signaling: 0,
+    storage: 0,
     internal: 0,
   }
+  // Errors before joinMesh resolves (restoring from storage) wait for the caller to
+  // subscribe: they are emitted on a task after the resolution.
+  let early: MeshErrorEvent[] | undefined = []
+  const report = (event: MeshErrorEvent): void => {
+    errors[event.source]++
+    if (early !== undefined) early.push(event)
+    else emitter.emit('error', event)
+  }
+
+  const random = o.random ?? cryptoRandom()
+  const doc = o.doc ?? new Y.Doc()
+  const persistOn = o.persist !== false
+  // Both only read local storage; they run side by side to keep a reload quick.
+  const [claim, persistence] = await Promise.all([
+    // A reloaded tab resumes its id (browsers, persistence on, no explicit id).
+    o.id === undefined && persistOn ? claimResumeId(o.room, () => randomId('p-', 10)) : undefined,
+    // Restored before the network is touched: the node's first digest already holds it.
+    openDocPersistence({
+      persist: o.persist,
+      room: o.room,
+      doc,
+      session: randomId('', 10),
+      onError: (code, message) => report({ source: 'storage', code, message }),
+    }),
+  ])
+  const id = o.id ?? claim?.id ?? randomId('p-', 10)
+  // User-timing marks: how long restoring took, for anyone profiling a page's start.
+  globalThis.performance?.mark?.('gossip-mesh:restored')
+  const resume = await persistence?.store.readResume(id)
+  // One more than the last run's incarnation, so the room takes this run for news.
+  const incarnation = resume === undefined ? undefined : resume.incarnation + 1
+  void persistence?.store.writeResume(id, { incarnation: incarnation ?? NODE_DEFAULTS.incarnation })
+  let node: MeshNode
+  try {
+    node = buildNode(o, id, doc, random, incarnation)
+  } catch (err) {
+    persistence?.detach()
+    claim?.release()
+    throw err
+  }
+  const clock = monotonicClock
+  /** Peers the signaling server said are not in the room, until when to believe it. */
+  const gone = new Map<PeerId, number>()
   let synced = false
   let left = false
   let membersScheduled = false
   let lastNeighbors = ''
-
-  const report = (event: MeshErrorEvent): void => {
-    errors[event.source]++
-    emitter.emit('error', event)
-  }
 
   const emitNeighbors = (): void => {
     const open = links.open().sort()
@@ -111,6 +162,9 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
         synced = true
         emitter.emit('synced', { with: effect.with })
         return
+      case 'signal':
+        router.fromMesh(effect.from, effect.data)
+        return
       case 'dropped':
         report({ source: 'node', code: effect.reason, message: effect.detail, peer: effect.from })
         return
@@ -128,7 +182,12 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
   const links = createPeerLinks({
     self: id,
     createPeer: createSimplePeerFactory({ iceServers: o.iceServers, wrtc: o.wrtc }),
-    sendSignal: (to, envelope) => signaling.signal(to, envelope),
+    sendSignal(to, envelope) {
+      // A peer the server just said is gone: fail at once instead of signaling into the void
+      // (the server counts every such signal against this peer's abuse budget).
+      if ((gone.get(to) ?? 0) > clock()) queueMicrotask(() => links.fail(to))
+      else router.send(to, envelope)
+    },
     newAttemptId: () => randomId('', 12),
     connectTimeoutMs: o.connectTimeoutMs,
     maxChunkBytes: o.maxChunkBytes,
@@ -144,7 +203,13 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
         runner.dispatch({ type: 'neighbor-down', peer })
         emitNeighbors()
       },
-      onMessage: (peer, bytes) => runner.dispatch({ type: 'frame', from: peer, bytes }),
+      onMessage(peer, bytes) {
+        const side = parseSideMessage(bytes)
+        if (side === undefined) runner.dispatch({ type: 'frame', from: peer, bytes })
+        else if (side.kind === SideKind.Ephemeral)
+          emitter.emit('ephemeral', { from: peer, bytes: side.payload })
+        else report({ source: 'connection', code: 'bad-side-message', message: `kind ${side.kind}`, peer })
+      },
       onError: (code, message, peer) => report({ source: 'connection', code, message, peer }),
     },
   })
@@ -160,11 +225,29 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     reconnectMinDelayMs: o.reconnectMinDelayMs,
     reconnectMaxDelayMs: o.reconnectMaxDelayMs,
     maxQueuedSignals: o.maxQueuedSignals,
+    // With persisted state the peer is useful offline: keep trying in the background.
+    retryBeforeWelcome: persistence?.restored === true,
     handlers: {
       onWelcome: (peers) => runner.dispatch({ type: 'peers-discovered', peers }),
-      onSignal: (from, data) => links.handleSignal(from, data),
+      onSignal(from, data) {
+        gone.delete(from)
+        router.fromServer(from, data)
+      },
+      onUnknownPeer(peer) {
+        gone.set(peer, clock() + GONE_PEER_MS)
+        links.fail(peer)
+      },
       onError: (code, message) => report({ source: 'signaling', code, message }),
     },
+  })
+
+  const router = createSignalRouter({
+    viaServer: (to, data) => signaling.signal(to, data),
+    viaMesh: (to, data) => runner.dispatch({ type: 'relay-signal', to, data }),
+    serverUp: () => signaling.connected,
+    meshUp: () => links.open().length > 0,
+    deliver: (from, data) => links.handleSignal(from, data),
+    newNonce: () => randomId('', 8),
   })
 
   const onDocUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -175,58 +258,132 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
   if (o.metaBytes !== undefined) runner.dispatch({ type: 'set-meta', meta: o.metaBytes })
   doc.on('update', onDocUpdate)
 
+  const persistIncarnation = (): void => {
+    const version = node.member?.(id)?.version
+    if (version !== undefined) void persistence?.store.writeResume(id, { incarnation: version })
+  }
+
   const close = (): void => {
     left = true
     runner.stop()
     links.close()
     signaling.close()
     doc.off('update', onDocUpdate)
-  }
-
-  try {
-    await signaling.joined
-  } catch (err) {
-    close()
-    throw err
+    persistence?.detach()
+    stopLifecycle()
+    claim?.release()
   }
 
   let leaving: Promise<void> | undefined
+  const leave = (): Promise<void> => {
+    leaving ??= (async () => {
+      // The node tells its neighbours first; give the notice a moment to drain.
+      runner.dispatch({ type: 'leave' })
+      left = true
+      persistIncarnation()
+      const durable = persistence?.flush().catch(() => {})
+      await links.flush(o.leaveFlushMs)
+      await durable
+      close()
+      emitNeighbors()
+      scheduleMembers()
+    })()
+    return leaving
+  }
+
+  const stopLifecycle = o.pageLifecycle
+    ? watchPageLifecycle({
+        onHide() {
+          if (leaving !== undefined && left) return
+          // No time to wait: the leave frames go into the channels' buffers now.
+          runner.dispatch({ type: 'leave' })
+          left = true
+          persistIncarnation()
+          void persistence?.flush().catch(() => {})
+          leaving = Promise.resolve()
+          close()
+        },
+        onFreeze() {
+          // Writes in flight should land before the page stops running.
+          void persistence?.flush().catch(() => {})
+        },
+        onResume() {
+          if (left) return
+          signaling.reconnectNow()
+          runner.dispatch({ type: 'tick' })
+        },
+      })
+    : () => {}
+
+  if (persistence?.restored !== true) {
+    try {
+      await signaling.joined
+    } catch (err) {
+      close()
+      throw err
+    }
+  }
+
+  const pending = early
+  early = undefined
+  if (pending.length > 0)
+    setTimeout(() => {
+      for (const e of pending) emitter.emit('error', e)
+    }, 0)
+
   return {
     id,
     room: o.room,
     doc,
+    restored: persistence?.restored === true,
     get synced() {
       return synced
+    },
+    get online() {
+      return signaling.connected
     },
     neighbors: () => links.open(),
     members,
     stats: () => ({
       ...node.stats(),
       connections: links.stats(),
-      signaling: signaling.stats(),
+      signaling: { ...signaling.stats(), ...router.stats() },
+      persistence: persistence?.stats(),
       errors: { ...errors },
     }),
     on: (event, listener) => emitter.on(event, listener),
     off: (event, listener) => emitter.off(event, listener),
-    leave() {
-      leaving ??= (async () => {
-        // The node tells its neighbours first; give the notice a moment to drain.
-        runner.dispatch({ type: 'leave' })
-        left = true
-        await links.flush(o.leaveFlushMs)
-        close()
-        emitNeighbors()
-        scheduleMembers()
-      })()
-      return leaving
+    flush: () => persistence?.flush() ?? Promise.resolve(),
+    setMeta(meta) {
+      if (left) return
+      runner.dispatch({ type: 'set-meta', meta: encodeMeta(meta) })
     },
+    sendEphemeral(bytes, options = {}) {
+      if (left) return
+      const message = encodeSideMessage(SideKind.Ephemeral, bytes)
+      const targets = options.to === undefined ? links.open() : [options.to]
+      for (const peer of targets) if (peer !== options.except) links.send(peer, message)
+    },
+    leave,
   }
 }
 
-function buildNode(o: ResolvedMeshOptions, id: PeerId, doc: Y.Doc, random: Random): MeshNode {
+function buildNode(
+  o: ResolvedMeshOptions,
+  id: PeerId,
+  doc: Y.Doc,
+  random: Random,
+  incarnation: number | undefined,
+): MeshNode {
   const make = o.createNode ?? createNode
   try {
-    return make({ ...o.node, id, replica: createYjsReplica(doc), random })
+    return make({
+      ...o.node,
+      id,
+      replica: createYjsReplica(doc),
+      random,
+      ...(incarnation === undefined ? {} : { incarnation }),
+    })
   } catch (err) {
     if (err instanceof NodeOptionsError) throw new MeshOptionsError(`node.${err.field}`, err.message)
     throw err

@@ -16,6 +16,7 @@ import {
 } from '@gossip-mesh/shared'
 import type * as Y from 'yjs'
 import { MeshOptionsError } from './errors'
+import type { PersistOptions } from './persistence/doc-persistence'
 import type { WebSocketConstructor } from './platform/websocket'
 
 /** A WebRTC implementation for platforms without one, e.g. `@roamhq/wrtc` in Node.js. */
@@ -65,7 +66,7 @@ export interface JoinMeshOptions {
   maxConnections?: number
   /** Largest data-channel message; longer frames are fragmented. Default 16 KiB: the size every browser pair interoperates with. */
   maxChunkBytes?: number
-  /** A frame is dropped while a channel already buffers this much. Default 4 MiB: four full-size frames, well under Chromium's 16 MiB limit that closes a channel. */
+  /** A frame is dropped while a channel already buffers this much. Default 12 MiB: room for one full-size (8 MiB) catch-up frame plus traffic, under Chromium's 16 MiB limit that closes a channel. */
   maxBufferedBytes?: number
   /** `leave()` waits this long at most for the leave notice to drain. Default 500 ms. */
   leaveFlushMs?: number
@@ -75,6 +76,14 @@ export interface JoinMeshOptions {
   reconnectMaxDelayMs?: number
   /** Signals held while the signaling socket is down. Default 64: an offer and its candidates for a few peers. */
   maxQueuedSignals?: number
+  /**
+   * Keep the room's document across reloads and restarts. Default `true`: IndexedDB in
+   * browsers, nothing in Node.js (pass `{ dir }` or `{ storage }` there). `false` turns
+   * it off. With persisted state, `joinMesh` resolves without waiting for signaling.
+   */
+  persist?: boolean | PersistOptions
+  /** Browsers: leave on `pagehide`, reconnect on `resume` after a freeze. Default true. */
+  pageLifecycle?: boolean
 }
 
 export const DEFAULTS = {
@@ -84,11 +93,13 @@ export const DEFAULTS = {
   joinTimeoutMs: 10_000,
   maxConnections: 64,
   maxChunkBytes: 16 * 1024,
-  maxBufferedBytes: 4 * 1024 * 1024,
+  maxBufferedBytes: 12 * 1024 * 1024,
   leaveFlushMs: 500,
   reconnectMinDelayMs: 500,
   reconnectMaxDelayMs: 10_000,
   maxQueuedSignals: 64,
+  persist: true,
+  pageLifecycle: true,
 } as const
 
 /** Largest metadata the wire carries (`maxMetaBytes`). */
@@ -154,15 +165,37 @@ export function resolveMeshOptions(options: JoinMeshOptions): ResolvedMeshOption
   if (!Number.isInteger(o.maxChunkBytes) || o.maxChunkBytes < 256 || o.maxChunkBytes > 256 * 1024) {
     throw new MeshOptionsError('maxChunkBytes', 'must be an integer from 256 to 262,144')
   }
+  validatePersist(o.persist)
+  if (typeof o.pageLifecycle !== 'boolean') throw new MeshOptionsError('pageLifecycle', 'must be a boolean')
   if (o.reconnectMaxDelayMs < o.reconnectMinDelayMs) {
     throw new MeshOptionsError('reconnectMaxDelayMs', 'must be at least reconnectMinDelayMs')
   }
-  o.metaBytes = encodeMeta(o.meta)
+  o.metaBytes = o.meta === undefined ? undefined : encodeMeta(o.meta)
   return o
 }
 
-function encodeMeta(meta: unknown): Uint8Array | undefined {
-  if (meta === undefined) return undefined
+function validatePersist(persist: unknown): void {
+  if (typeof persist === 'boolean') return
+  if (typeof persist !== 'object' || persist === null)
+    throw new MeshOptionsError('persist', 'must be a boolean or { storage } / { dir }')
+  const p = persist as PersistOptions
+  if (p.storage !== undefined) {
+    for (const fn of ['get', 'set', 'del', 'keys'] as const) {
+      if (typeof p.storage?.[fn] !== 'function')
+        throw new MeshOptionsError(`persist.storage.${fn}`, 'must be a function')
+    }
+  }
+  if (p.dir !== undefined && (typeof p.dir !== 'string' || p.dir === ''))
+    throw new MeshOptionsError('persist.dir', 'must be a non-empty path')
+  for (const field of ['compactAfter', 'loadTimeoutMs'] as const) {
+    const v = p[field]
+    if (v !== undefined && (!Number.isInteger(v) || v < 1))
+      throw new MeshOptionsError(`persist.${field}`, 'must be a positive integer')
+  }
+}
+
+/** Metadata as the bytes gossiped: JSON, at most MAX_META_BYTES; throws a MeshOptionsError otherwise. */
+export function encodeMeta(meta: unknown): Uint8Array {
   let json: string | undefined
   try {
     json = JSON.stringify(meta)

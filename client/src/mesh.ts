@@ -8,8 +8,10 @@
  */
 import type { MemberState, NodeStats, PeerId, RoomId } from '@gossip-mesh/shared'
 import type * as Y from 'yjs'
+import type { RoomStoreStats } from './persistence/room-store'
 import type { SignalingStats } from './signaling/signaling-client'
 import type { PeerLinkStats } from './webrtc/peer-links'
+import type { SignalRouterStats } from './webrtc/signal-router'
 
 /** A member of the room as this peer currently knows it. */
 export interface Member {
@@ -28,8 +30,12 @@ export interface Member {
 /** Something went wrong that the mesh survived: bad input from the network, a failed connection. */
 export interface MeshErrorEvent {
   /** Where it happened. */
-  readonly source: 'node' | 'connection' | 'signaling' | 'internal'
-  /** Stable within a source, e.g. node `'malformed'`, connection `'bad-chunk'`, signaling `'disconnected'`. */
+  readonly source: 'node' | 'connection' | 'signaling' | 'storage' | 'internal'
+  /**
+   * Stable within a source, e.g. node `'malformed'`, connection `'bad-chunk'`, signaling
+   * `'disconnected'` / `'unreachable'`, storage `'write-failed'` / `'corrupt'` /
+   * `'unavailable'` / `'read-failed'` / `'compact-failed'`.
+   */
   readonly code: string
   readonly message: string
   /** The peer the bad input came from, when there is one. */
@@ -44,6 +50,8 @@ export interface MeshEvents {
   /** The first anti-entropy exchange completed: this document has caught up with a peer. */
   synced: (event: { with: PeerId }) => void
   error: (event: MeshErrorEvent) => void
+  /** A neighbour sent an ephemeral message (`sendEphemeral`); not relayed by the mesh. */
+  ephemeral: (event: { from: PeerId; bytes: Uint8Array }) => void
 }
 
 export type MeshEventName = keyof MeshEvents
@@ -51,8 +59,10 @@ export type MeshEventName = keyof MeshEvents
 export interface MeshStats extends NodeStats {
   /** Data channels: opened, closed, timed out, chunks, dropped sends. */
   connections: PeerLinkStats
-  /** The signaling socket: frames, reconnects, dropped signals. */
-  signaling: SignalingStats
+  /** The signaling socket (frames, reconnects, dropped signals) and the signal routes (via the mesh, via the server, duplicates). */
+  signaling: SignalingStats & SignalRouterStats
+  /** Persistence: keys and bytes written, compactions, corrupt values dropped; undefined when off. */
+  persistence: (RoomStoreStats & { failed: boolean }) | undefined
   /** 'error' events emitted, by source. */
   errors: Record<MeshErrorEvent['source'], number>
 }
@@ -64,6 +74,10 @@ export interface Mesh {
   readonly doc: Y.Doc
   /** True once the first anti-entropy exchange with a neighbour completed. */
   readonly synced: boolean
+  /** The document was restored from persisted state (and joinMesh did not wait for signaling). */
+  readonly restored: boolean
+  /** Welcomed by the signaling server right now. The mesh works without it once connected. */
+  readonly online: boolean
   /** Ids of peers with an open data channel. */
   neighbors(): PeerId[]
   /** Members as this peer knows them, itself included. */
@@ -71,6 +85,19 @@ export interface Mesh {
   stats(): MeshStats
   on<E extends MeshEventName>(event: E, listener: MeshEvents[E]): () => void
   off<E extends MeshEventName>(event: E, listener: MeshEvents[E]): void
+  /**
+   * Resolves once every update of the document so far is durable in storage. Rejects
+   * when persistence failed (after its 'error' event). Resolves at once when off.
+   */
+  flush(): Promise<void>
+  /** Replace this peer's metadata (JSON, at most 512 bytes); throws a MeshOptionsError otherwise. */
+  setMeta(meta: unknown): void
+  /**
+   * Send bytes to neighbours over the data channels, beside the protocol: for ephemeral
+   * state such as awareness. Best-effort; receivers get an 'ephemeral' event and decide
+   * whether to pass it on. Default: every neighbour; `to` one of them; `except` skips one.
+   */
+  sendEphemeral(bytes: Uint8Array, options?: { to?: PeerId; except?: PeerId }): void
   /** Tell the room we leave, close every connection. Idempotent. Local edits after it stay local. */
   leave(): Promise<void>
 }

@@ -13,12 +13,17 @@ declare global {
     mesh?: Mesh
     /** Set when joining failed, so automation can tell failure from slowness. */
     meshError?: string
+    /** `performance.now()` when the grid showed the document: ms since navigation started. */
+    meshReadyAt?: number
+    /** `performance.now()` when the page script started joining. */
+    meshStartAt?: number
   }
 }
 
 const status = document.querySelector('[data-testid="status"]') as HTMLElement
 
 async function start(): Promise<void> {
+  window.meshStartAt = performance.now()
   const params = readPageParams(location)
   if (!params.ok) throw new Error(params.error)
   ;(document.querySelector('[data-testid="room"]') as HTMLElement).textContent = params.options.room
@@ -26,15 +31,19 @@ async function start(): Promise<void> {
   window.mesh = mesh
   document.title = `${mesh.id} · gossip-mesh`
   ;(document.querySelector('[data-testid="self-id"]') as HTMLElement).textContent = mesh.id
-  status.textContent = `joined via ${params.options.signaling}`
+  const showStatus = (extra = ''): void => {
+    const how = mesh.online ? `joined via ${params.options.signaling}` : 'offline (signaling unreachable)'
+    status.textContent = `${how}${mesh.restored ? ', restored from storage' : ''}${extra}`
+  }
+  showStatus()
   status.dataset.state = 'joined'
+  status.dataset.restored = String(mesh.restored)
   mountPaintGrid(document.querySelector('[data-testid="grid"]') as HTMLElement, mesh.doc, mesh.id)
   mountMemberPanel(document, mesh)
-  mesh.on('synced', ({ with: peer }) => {
-    status.textContent = `joined via ${params.options.signaling}, synced with ${peer}`
-  })
-  // Tell the room we are going, so the others show "left" rather than waiting to suspect us.
-  addEventListener('pagehide', () => void mesh.leave())
+  window.meshReadyAt = performance.now()
+  mesh.on('synced', ({ with: peer }) => showStatus(`, synced with ${peer}`))
+  mesh.on('members', () => showStatus())
+  // pagehide (a graceful leave) and freeze/resume are handled by joinMesh itself.
 }
 
 start().catch((err: Error) => {

@@ -37,11 +37,11 @@ export interface Protocol {
 }
 
 /**
- * Frame types that carry a CRDT update (payload), by name in the wire type table;
- * every other frame is control. Names absent from the table are ignored, so this list
- * can name the frames of protocol versions not built yet.
+ * Frame types that carry a CRDT update (payload), by name in the wire type table; every
+ * other frame is control. Plumtree's eager push and GRAFT answers are `Update` frames,
+ * anti-entropy's answer is `SyncDiff`; IHAVE and SWIM frames never carry payload.
  */
-const PAYLOAD_FRAME_NAMES = ['Update', 'SyncDiff', 'Gossip', 'GraftReply', 'PlumtreeGossip', 'Diff']
+const PAYLOAD_FRAME_NAMES = ['Update', 'SyncDiff']
 
 export function payloadFrameTypes(): { numbers: ReadonlySet<number>; names: string[] } {
   const table = FrameType as Record<string, number>

@@ -60,8 +60,7 @@ export class Recorder {
   countFalseDead = false
   readonly falseDeadSubjects = new Set<number>()
   falseDeadEvents = 0
-  /** Node handling an event right now, and the sender of that event when it is a frame. */
-  private current = -1
+  /** Sender of the event being handled when it is a frame (a first delivery's previous hop). */
   private currentFrom: PeerId | undefined
 
   constructor(
@@ -75,10 +74,8 @@ export class Recorder {
   /** Wrap node `index` (its order of addition to the network). */
   wrap(index: number, inner: MeshNode): MeshNode {
     const handle = (now: number, event: NodeEvent): Effect[] => {
-      this.current = index
       this.currentFrom = event.type === 'frame' ? event.from : undefined
       const effects = inner.handle(now, event)
-      this.current = -1
       for (let k = 0; k < effects.length; k++) {
         const e = effects[k] as Effect
         if (e.type === 'send') this.onSend(index, e.to, e.bytes)

@@ -1,11 +1,12 @@
 /**
- * One benchmark run: a protocol, a room size and a loss rate, through five phases on one
+ * One benchmark run: a protocol, a room size and a loss rate, through six phases on one
  * simulated network (virtual time; see README.md for what each phase measures).
  *
  *   join → warm-up → steady broadcasts → crash a few (detection) → stalls (false dead)
  *   → crash half (recovery)
  *
- *   const row = runScenario(GOSSIP_MESH, 1_000, 0.05, 42, DEFAULT_PLAN, payloadFrameTypes().numbers)
+ *   const protocol = await loadProtocol('gossip-mesh')
+ *   const row = runScenario(protocol, 1_000, 0.05, 42, DEFAULT_PLAN, payloadFrameTypes().numbers)
  */
 import type { PeerId } from '../src/ids'
 import { type Random, seededRandom } from '../src/random'
@@ -44,6 +45,14 @@ export interface Plan {
   recoveryMaxMs: number
   /** Bytes of CRDT payload per broadcast (a small Yjs update). */
   payloadBytes: number
+  /**
+   * Wall-clock budget of one run, seconds; 0 for none. When spent, the run stops where it
+   * is and reports the phases it finished (`status` names the one it was in), so the whole
+   * benchmark stays inside its 10 minutes whatever the protocol costs to simulate.
+   */
+  budgetS: number
+  /** Resident memory above which a run stops the same way, MB; 0 for none. */
+  memoryMB: number
 }
 
 export const DEFAULT_PLAN: Plan = {
@@ -62,33 +71,40 @@ export const DEFAULT_PLAN: Plan = {
   recoveryStreak: 5,
   recoveryMaxMs: 60_000,
   payloadBytes: 64,
+  budgetS: 0,
+  memoryMB: 0,
 }
+
+/** Thrown inside a run when its budget is spent; caught at the top of `runScenario`. */
+class BudgetSpent extends Error {}
 
 export interface Row {
   protocol: string
   n: number
   loss: number
   seed: number
-  deliveryRatio: number
-  latencyP50Ms: number
-  latencyP99Ms: number
+  /** 'complete', or which budget stopped the run in which phase; metrics of phases not finished are null. */
+  status: string
+  deliveryRatio: number | null
+  latencyP50Ms: number | null
+  latencyP99Ms: number | null
   hopsP99: number | null
-  payloadCopiesPerBroadcast: number
-  controlBytesPerBroadcast: number
-  connectionsMean: number
-  connectionsMax: number
+  payloadCopiesPerBroadcast: number | null
+  controlBytesPerBroadcast: number | null
+  connectionsMean: number | null
+  connectionsMax: number | null
   detectionP50Ms: number | null
   detectionP99Ms: number | null
   /** (crashed, live viewer) pairs with no 'dead' verdict by the end of the detection phase. */
-  detectionMissedPairs: number
-  falseDead: number
+  detectionMissedPairs: number | null
+  falseDead: number | null
   /** 'dead' verdicts on live nodes during the stall phase (falseDead counts distinct nodes). */
-  falseDeadVerdicts: number
+  falseDeadVerdicts: number | null
   recoveryMs: number | null
   /** Share of (recovery broadcast, survivor) pairs delivered by the end of the recovery phase. */
-  recoveryDeliveryRatio: number
+  recoveryDeliveryRatio: number | null
   /** Mean share of the room a node lists as alive or suspect after warm-up (sampled). */
-  membershipKnownRatio: number
+  membershipKnownRatio: number | null
   virtualMs: number
   simEvents: number
   simEventsPerSec: number
@@ -107,7 +123,85 @@ export function runScenario(
 ): Row {
   const started = performance.now()
   let peakRss = process.memoryUsage.rss()
+  let phaseName = 'join'
+  /** Where in the phase the run is, for a budget stop's status (e.g. nodes joined so far). */
+  const progress = { detail: '' }
   const net = new SimNetwork({ seed, loss, datagram: protocol.datagram })
+  const row: Row = {
+    protocol: protocol.name,
+    n,
+    loss,
+    seed,
+    status: 'complete',
+    deliveryRatio: null,
+    latencyP50Ms: null,
+    latencyP99Ms: null,
+    hopsP99: null,
+    payloadCopiesPerBroadcast: null,
+    controlBytesPerBroadcast: null,
+    connectionsMean: null,
+    connectionsMax: null,
+    detectionP50Ms: null,
+    detectionP99Ms: null,
+    detectionMissedPairs: null,
+    falseDead: null,
+    falseDeadVerdicts: null,
+    recoveryMs: null,
+    recoveryDeliveryRatio: null,
+    membershipKnownRatio: null,
+    virtualMs: 0,
+    simEvents: 0,
+    simEventsPerSec: 0,
+    wallMs: 0,
+    peakRssMB: 0,
+  }
+  const where = () =>
+    `${phaseName}${progress.detail === '' ? '' : ` (${progress.detail})`} at ${(net.now / 1000).toFixed(1)} s virtual`
+  /** Sample memory and stop the run if a budget is spent. */
+  const checkBudget = (): void => {
+    const rss = process.memoryUsage.rss()
+    if (rss > peakRss) peakRss = rss
+    if (plan.budgetS > 0 && performance.now() - started > plan.budgetS * 1000)
+      throw new BudgetSpent(`time budget (${plan.budgetS} s) spent in ${where()}`)
+    if (plan.memoryMB > 0 && rss > plan.memoryMB * 2 ** 20)
+      throw new BudgetSpent(`memory budget (${plan.memoryMB} MB) spent in ${where()}`)
+  }
+  const enter = (name: string): void => {
+    log(
+      `  [${protocol.name} n=${n} loss=${loss}] ${name} at ${(net.now / 1000).toFixed(1)} s virtual, ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s wall, ${net.eventsProcessed} events`,
+    )
+    phaseName = name
+    progress.detail = ''
+  }
+  try {
+    runPhases(protocol, n, plan, payloadTypes, net, seed, row, checkBudget, enter, progress)
+  } catch (err) {
+    if (!(err instanceof BudgetSpent)) throw err
+    row.status = err.message
+    log(`  [${protocol.name} n=${n} loss=${loss}] stopped: ${err.message}`)
+  }
+  const wallMs = performance.now() - started
+  row.virtualMs = net.now
+  row.simEvents = net.eventsProcessed
+  row.simEventsPerSec = net.eventsProcessed / (wallMs / 1000)
+  row.wallMs = wallMs
+  row.peakRssMB = peakRss / 2 ** 20
+  return row
+}
+
+function runPhases(
+  protocol: Protocol,
+  n: number,
+  plan: Plan,
+  payloadTypes: ReadonlySet<number>,
+  net: SimNetwork,
+  seed: number,
+  row: Row,
+  checkBudget: () => void,
+  enter: (phase: string) => void,
+  progress: { detail: string },
+): void {
   /** The bench's own choices (origins, victims) draw from their own stream. */
   const pick: Random = seededRandom((seed ^ 0x5bd1e995) >>> 0)
   const ids: PeerId[] = Array.from({ length: n }, (_, i) => `p${i}`)
@@ -120,20 +214,14 @@ export function runScenario(
     replicas[i] = replica
     return rec.wrap(i, protocol.make({ id: ids[i] as PeerId, replica, random, roster: ids, indexOf }))
   }
-  /** Run in 1 s steps so memory is sampled during long phases too. */
+  /** Run in 250 ms steps, checking the budget between steps (a step of 1,000 nodes can take seconds). */
   const run = (ms: number): void => {
     const end = net.now + ms
     while (net.now < end) {
-      net.runUntil(Math.min(end, net.now + 1_000))
-      const rss = process.memoryUsage.rss()
-      if (rss > peakRss) peakRss = rss
+      net.runUntil(Math.min(end, net.now + 250))
+      checkBudget()
     }
   }
-  const phase = (name: string): void =>
-    log(
-      `  [${protocol.name} n=${n} loss=${loss}] ${name} at ${(net.now / 1000).toFixed(1)} s virtual, ` +
-        `${((performance.now() - started) / 1000).toFixed(1)} s wall, ${net.eventsProcessed} events`,
-    )
   const liveIndices = (): number[] => {
     const out: number[] = []
     for (let i = 0; i < n; i++) if (rec.crashed[i] === 0) out.push(i)
@@ -152,6 +240,7 @@ export function runScenario(
   }
 
   // 1. Join.
+  enter('join')
   if (protocol.bootstrap === 'room') {
     let next = 0
     const room = new SimRoom(net, (_id, random) => makeNode(next++, random))
@@ -159,14 +248,20 @@ export function runScenario(
     for (let i = 0; i < n; i++) {
       room.join(ids[i] as PeerId)
       net.runFor(gap)
+      progress.detail = `${i + 1}/${n} joined`
+      if (i % 16 === 15) checkBudget()
     }
   } else {
-    for (let i = 0; i < n; i++) net.addNode(ids[i] as PeerId, (random) => makeNode(i, random))
+    for (let i = 0; i < n; i++) {
+      net.addNode(ids[i] as PeerId, (random) => makeNode(i, random))
+      progress.detail = `${i + 1}/${n} nodes created`
+      if (i % 16 === 15) checkBudget()
+    }
     for (let i = 0; i < n; i++) net.inject(ids[i] as PeerId, { type: 'peers-discovered', peers: ids })
   }
-  phase('joined')
 
   // 2. Warm up, then sample how much of the room the nodes know.
+  enter('warm-up')
   run(plan.warmupMs)
   let known = 0
   const sampled = pick.sample(liveIndices(), 20)
@@ -176,15 +271,16 @@ export function runScenario(
     for (const m of members) if (m.state === 'alive' || m.state === 'suspect') alive++
     known += alive / n
   }
-  const membershipKnownRatio = sampled.length === 0 ? 0 : known / sampled.length
-  phase('warmed up')
+  row.membershipKnownRatio = sampled.length === 0 ? 0 : known / sampled.length
 
   // 3. Steady-state broadcasts.
+  enter('steady')
   const before = { ...rec.traffic }
   if (protocol.datagram) rec.peerSets = Array.from({ length: n }, () => new Set<number>())
   let live = liveIndices()
   const steady: BroadcastRecord[] = []
   for (let k = 0; k < plan.steadyBroadcasts; k++) {
+    progress.detail = `broadcast ${k + 1}/${plan.steadyBroadcasts}`
     steady.push(broadcast('steady', live))
     run(plan.steadyIntervalMs)
   }
@@ -193,8 +289,6 @@ export function runScenario(
   let delivered = 0
   for (const b of steady) delivered += b.delivered
   const latencies = sortNumbers(rec.steadyLatencies)
-  const payloadFrames = rec.traffic.payloadFrames - before.payloadFrames
-  const controlBytes = rec.traffic.controlBytes - before.controlBytes
   let connSum = 0
   let connMax = 0
   for (const i of live) {
@@ -203,11 +297,18 @@ export function runScenario(
     connSum += c
     if (c > connMax) connMax = c
   }
-  const connectionsMean = connSum / live.length
   rec.peerSets = undefined
-  phase('steady state measured')
+  row.deliveryRatio = expected === 0 ? 1 : delivered / expected
+  row.latencyP50Ms = nullIfNaN(percentile(latencies, 0.5))
+  row.latencyP99Ms = nullIfNaN(percentile(latencies, 0.99))
+  row.hopsP99 = nullIfNaN(histogramPercentile(rec.steadyHops, 0.99))
+  row.payloadCopiesPerBroadcast = (rec.traffic.payloadFrames - before.payloadFrames) / steady.length / (n - 1)
+  row.controlBytesPerBroadcast = (rec.traffic.controlBytes - before.controlBytes) / steady.length
+  row.connectionsMean = connSum / live.length
+  row.connectionsMax = connMax
 
   // 4. Crash a few nodes at once; time until every live node declares each dead.
+  enter('detection')
   const victims = pick.sample(live, Math.min(plan.crashCount, Math.floor(n / 10)))
   for (const i of victims) {
     rec.crashed[i] = 1
@@ -220,15 +321,17 @@ export function runScenario(
   const detectEnd = net.now + plan.detectMaxMs
   while (net.now < detectEnd && detectedPairs() < expectedPairs) run(1_000)
   const detection = sortNumbers(rec.detectionTimes().flat())
-  const missed = expectedPairs - detection.length
   // Missed pairs count as infinitely late: a percentile they reach is unknown (null).
   const detectionAt = (p: number): number | null => {
     const rank = Math.max(1, Math.ceil(p * expectedPairs))
     return rank > detection.length ? null : (detection[rank - 1] as number)
   }
-  phase('detection measured')
+  row.detectionP50Ms = detectionAt(0.5)
+  row.detectionP99Ms = detectionAt(0.99)
+  row.detectionMissedPairs = expectedPairs - detection.length
 
   // 5. Stalls: a fresh fifth of the live nodes freezes for 2 s, again and again.
+  enter('stalls')
   rec.countFalseDead = true
   for (let t = 0; t < plan.stallPhaseMs; t += plan.stallEachMs) {
     for (const i of pick.sample(live, Math.round(plan.stallFraction * live.length)))
@@ -237,9 +340,11 @@ export function runScenario(
   }
   run(plan.stallTailMs)
   rec.countFalseDead = false
-  phase('stalls measured')
+  row.falseDead = rec.falseDeadSubjects.size
+  row.falseDeadVerdicts = rec.falseDeadEvents
 
   // 6. Half the live nodes crash at once; broadcast until they reach every survivor again.
+  enter('recovery')
   const crashAt = net.now
   for (const i of pick.sample(live, Math.floor(live.length / 2))) {
     rec.crashed[i] = 1
@@ -250,6 +355,7 @@ export function runScenario(
   const complete = (b: BroadcastRecord) => b.delivered >= live.length - 1
   let recoveryMs: number | null = null
   while (net.now - crashAt < plan.recoveryMaxMs && recoveryMs === null) {
+    progress.detail = `${probes.length + 1} broadcasts`
     probes.push(broadcast('recovery', live))
     run(plan.recoveryProbeIntervalMs)
     for (let k = 0; k + plan.recoveryStreak <= probes.length; k++) {
@@ -261,36 +367,9 @@ export function runScenario(
   }
   let probeDelivered = 0
   for (const b of probes) probeDelivered += b.delivered
-  phase('recovery measured')
-
-  const wallMs = performance.now() - started
-  return {
-    protocol: protocol.name,
-    n,
-    loss,
-    seed,
-    deliveryRatio: expected === 0 ? 1 : delivered / expected,
-    latencyP50Ms: percentile(latencies, 0.5),
-    latencyP99Ms: percentile(latencies, 0.99),
-    hopsP99: nullIfNaN(histogramPercentile(rec.steadyHops, 0.99)),
-    payloadCopiesPerBroadcast: payloadFrames / steady.length / (n - 1),
-    controlBytesPerBroadcast: controlBytes / steady.length,
-    connectionsMean,
-    connectionsMax: connMax,
-    detectionP50Ms: detectionAt(0.5),
-    detectionP99Ms: detectionAt(0.99),
-    detectionMissedPairs: missed,
-    falseDead: rec.falseDeadSubjects.size,
-    falseDeadVerdicts: rec.falseDeadEvents,
-    recoveryMs,
-    recoveryDeliveryRatio: probes.length === 0 ? 1 : probeDelivered / (probes.length * (live.length - 1)),
-    membershipKnownRatio,
-    virtualMs: net.now,
-    simEvents: net.eventsProcessed,
-    simEventsPerSec: net.eventsProcessed / (wallMs / 1000),
-    wallMs,
-    peakRssMB: peakRss / 2 ** 20,
-  }
+  row.recoveryMs = recoveryMs
+  row.recoveryDeliveryRatio = probes.length === 0 ? 1 : probeDelivered / (probes.length * (live.length - 1))
+  enter('done')
 }
 
 function nullIfNaN(x: number): number | null {

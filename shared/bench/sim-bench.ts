@@ -26,6 +26,8 @@ interface Args {
   plan: Plan
   /** Runs in parallel, each in its own process. */
   jobs: number
+  /** Whether --plan set budgetS (else it is chosen by room size). */
+  budgetGiven: boolean
   /** Internal: run one (protocol, n, loss) and print its row as JSON (a child of the parent run). */
   worker: string | undefined
 }
@@ -41,6 +43,7 @@ function parseArgs(argv: readonly string[]): Args {
     plan: { ...DEFAULT_PLAN },
     jobs: Math.max(1, Math.min(2, os.availableParallelism())),
     worker: undefined,
+    budgetGiven: false,
   }
   const list = (value: string | undefined, flag: string): number[] => {
     const out = (value ?? '').split(',').map(Number)
@@ -67,6 +70,7 @@ function parseArgs(argv: readonly string[]): Args {
         if (key === undefined || !(key in args.plan) || !Number.isFinite(Number(raw)))
           usage(`--plan: bad override ${pair} (keys: ${Object.keys(args.plan).join(', ')})`)
         ;(args.plan as unknown as Record<string, number>)[key] = Number(raw)
+        if (key === 'budgetS') args.budgetGiven = true
       }
     } else if (flag === '--verbose') {
       args.verbose = true
@@ -105,17 +109,18 @@ const COLUMNS: Column[] = [
   { head: 'copies', width: 6, cell: (r) => num(r.payloadCopiesPerBroadcast, 2) },
   { head: 'ctrlB/bc', width: 9, cell: (r) => num(r.controlBytesPerBroadcast) },
   { head: 'conn', width: 6, cell: (r) => num(r.connectionsMean, 1) },
-  { head: 'cmax', width: 5, cell: (r) => String(r.connectionsMax) },
+  { head: 'cmax', width: 5, cell: (r) => num(r.connectionsMax) },
   { head: 'det50', width: 6, cell: (r) => num(r.detectionP50Ms) },
   { head: 'det99', width: 6, cell: (r) => num(r.detectionP99Ms) },
-  { head: 'miss', width: 6, cell: (r) => String(r.detectionMissedPairs) },
-  { head: 'fDead', width: 5, cell: (r) => String(r.falseDead) },
+  { head: 'miss', width: 6, cell: (r) => num(r.detectionMissedPairs) },
+  { head: 'fDead', width: 5, cell: (r) => num(r.falseDead) },
   { head: 'recov', width: 6, cell: (r) => num(r.recoveryMs) },
   { head: 'known', width: 5, cell: (r) => num(r.membershipKnownRatio, 2) },
   { head: 'Mev', width: 6, cell: (r) => num(r.simEvents / 1e6, 2) },
   { head: 'kev/s', width: 6, cell: (r) => num(r.simEventsPerSec / 1e3) },
   { head: 'wall s', width: 6, cell: (r) => num(r.wallMs / 1e3, 1) },
   { head: 'rss MB', width: 6, cell: (r) => num(r.peakRssMB) },
+  { head: 'status', width: 0, cell: (r) => (r.status === 'complete' ? 'ok' : r.status) },
 ]
 
 const line = (cells: string[]): string => cells.map((c, i) => c.padStart(COLUMNS[i]?.width ?? 0)).join(' ')
@@ -127,20 +132,83 @@ interface RunSpec {
 }
 
 /** Run one scenario in a child process (same runtime flags, so tsx's loader too); resolves with its row. */
-function runChild(spec: RunSpec, args: Args): Promise<Row> {
+/**
+ * Time is shared out as the runs go: the whole matrix gets `totalS` seconds of wall time
+ * (the issue allows 10 minutes; 540 s leaves room for start-up and overshoot), and a run starting with
+ * R runs still to go gets its weight's share of the time left times the parallelism.
+ * Time a run does not use (the baseline at n = 1,000 finishes in ~40 s) passes to the
+ * runs after it. Weights by room size: 100 → 1, 1,000 → 5, 10,000 → 2 (at 10,000 a full
+ * member table per node does not fit in one process, see README, so those runs only show
+ * how far they get). Runs go n = 100 first, then 10,000, then 1,000 (baseline first), so
+ * the slack flows to the gossip-mesh 1,000-node runs, the ones that can use it.
+ */
+const TOTAL_BUDGET_S = 540
+
+function weight(n: number): number {
+  return n <= 100 ? 1 : n <= 1_000 ? 5 : 2
+}
+
+function runOrder(spec: RunSpec): number {
+  const group = spec.n <= 100 ? 0 : spec.n <= 1_000 ? 2 : 1
+  return group * 10 + (spec.protocol === 'baseline' ? 0 : 1)
+}
+
+/** Memory budget of one run: a share of this machine's memory, leaving room for the others. */
+function defaultMemoryMB(jobs: number): number {
+  return Math.floor(Math.min(8_192, (os.totalmem() / 2 ** 20 / jobs) * 0.6))
+}
+
+/** A row for a run that died (e.g. V8 ran out of heap before the memory budget noticed). */
+function failedRow(spec: RunSpec, seed: number, status: string): Row {
+  return {
+    ...spec,
+    seed,
+    status,
+    deliveryRatio: null,
+    latencyP50Ms: null,
+    latencyP99Ms: null,
+    hopsP99: null,
+    payloadCopiesPerBroadcast: null,
+    controlBytesPerBroadcast: null,
+    connectionsMean: null,
+    connectionsMax: null,
+    detectionP50Ms: null,
+    detectionP99Ms: null,
+    detectionMissedPairs: null,
+    falseDead: null,
+    falseDeadVerdicts: null,
+    recoveryMs: null,
+    recoveryDeliveryRatio: null,
+    membershipKnownRatio: null,
+    virtualMs: 0,
+    simEvents: 0,
+    simEventsPerSec: 0,
+    wallMs: 0,
+    peakRssMB: 0,
+  }
+}
+
+function runChild(spec: RunSpec, args: Args, budgetS: number): Promise<Row> {
+  const plan: Plan = {
+    ...args.plan,
+    budgetS: args.budgetGiven ? args.plan.budgetS : budgetS,
+    memoryMB: args.plan.memoryMB > 0 ? args.plan.memoryMB : defaultMemoryMB(args.jobs),
+  }
   const argv = [
     ...process.execArgv,
+    `--max-old-space-size=${plan.memoryMB + 2_048}`,
     fileURLToPath(import.meta.url),
     '--worker',
     JSON.stringify(spec),
     '--seed',
     String(args.seed),
     '--plan',
-    Object.entries(args.plan)
+    Object.entries(plan)
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
     ...(args.verbose ? ['--verbose'] : []),
   ]
+  const started = performance.now()
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
@@ -149,9 +217,13 @@ function runChild(spec: RunSpec, args: Args): Promise<Row> {
       out += chunk
     })
     child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`run ${JSON.stringify(spec)} exited with ${code}`))
-      else resolve(JSON.parse(out) as Row)
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(JSON.parse(out) as Row)
+      else {
+        const row = failedRow(spec, args.seed, `run died (${signal ?? `exit code ${code}`}; out of heap?)`)
+        row.wallMs = performance.now() - started
+        resolve(row)
+      }
     })
   })
 }
@@ -184,6 +256,11 @@ async function main(): Promise<void> {
     `# payload frames: ${payload.names.join(', ')} (${plan.payloadBytes} B payload each); baseline membership: ${BASELINE_MEMBERSHIP}`,
   )
   console.log(
+    `# budget: ${args.budgetGiven ? `${plan.budgetS} s per run` : `${TOTAL_BUDGET_S} s for the matrix, shared out by room size (weights 1, 5, 2 for 100, 1000, 10000) as runs start`} wall, ` +
+      `${plan.memoryMB > 0 ? plan.memoryMB : defaultMemoryMB(args.jobs)} MB RSS; ${args.jobs} runs at a time. ` +
+      'A run that spends its budget stops and reports the phases it finished (status names where it stopped).',
+  )
+  console.log(
     '# deliv: steady broadcasts delivered / expected; lat, det, recov in ms; hop99: P99 hops; copies: payload frames ' +
       'per broadcast / (n-1); ctrlB/bc: control bytes per broadcast (all nodes); conn/cmax: open connections ' +
       '(baseline: distinct peers exchanged with in the steady phase); miss: undetected (crash, viewer) pairs; ' +
@@ -204,14 +281,33 @@ async function main(): Promise<void> {
       printed++
     }
     if (args.json !== undefined)
-      writeFileSync(args.json, `${JSON.stringify(rows.filter((r) => r !== undefined), null, 2)}\n`)
+      writeFileSync(
+        args.json,
+        `${JSON.stringify(
+          rows.filter((r) => r !== undefined),
+          null,
+          2,
+        )}\n`,
+      )
   }
-  const order = specs.map((_, i) => i).sort((a, b) => (specs[b] as RunSpec).n - (specs[a] as RunSpec).n || a - b)
+  const order = specs
+    .map((_, i) => i)
+    .sort((a, b) => runOrder(specs[a] as RunSpec) - runOrder(specs[b] as RunSpec) || a - b)
+  const deadline = performance.now() + TOTAL_BUDGET_S * 1000
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < order.length) {
       const i = order[next++] as number
-      rows[i] = await runChild(specs[i] as RunSpec, args)
+      const spec = specs[i] as RunSpec
+      let weights = 0
+      for (let k = next - 1; k < order.length; k++)
+        weights += weight((specs[order[k] as number] as RunSpec).n)
+      const left = (deadline - performance.now()) / 1000
+      const budgetS = Math.max(
+        5,
+        Math.floor((left * Math.min(args.jobs, order.length - next + 1) * weight(spec.n)) / weights),
+      )
+      rows[i] = await runChild(spec, args, budgetS)
       flush()
     }
   }

@@ -1,5 +1,5 @@
 /**
- * @roamhq/wrtc for Node.js tests and agents. It is CommonJS and assigns its exports in a
+ * @roamhq/wrtc for Node.js agents and tests (an optional peer dependency of the client). It is CommonJS and assigns its exports in a
  * way Node's ESM named-export detection misses, so it is loaded with `require`.
  *
  *   const mesh = await joinMesh({ room, signaling, wrtc: loadNodeWrtc() })

@@ -30,7 +30,15 @@ export interface SignalingHandlers {
   onSignal(from: PeerId, data: unknown): void
   /** A bad frame, a server error frame or a lost connection; `code` is stable. */
   onError(code: SignalingErrorEventCode, message: string): void
+  /**
+   * The server could not relay a signal: `peer` is not in the room (it left, or has not
+   * joined yet). Normal under churn, so not an error event; the caller stops signaling it.
+   */
+  onUnknownPeer?(peer: PeerId): void
 }
+
+/** Servers before the error frame's `peer` field name the missing peer only in the text. */
+const UNKNOWN_PEER = /^no peer (\S+) in /
 
 export type SignalingErrorEventCode =
   /** The server sent something that does not parse; dropped. */
@@ -41,6 +49,8 @@ export type SignalingErrorEventCode =
   | 'disconnected'
   /** A signal was too large to send, or dropped from a full queue. */
   | 'signal-dropped'
+  /** Not welcomed yet and the socket closed (`retryBeforeWelcome`); a retry is scheduled. */
+  | 'unreachable'
 
 export interface SignalingClientOptions {
   url: string
@@ -57,6 +67,12 @@ export interface SignalingClientOptions {
   reconnectMaxDelayMs: number
   /** Signals held while the socket is down. */
   maxQueuedSignals: number
+  /**
+   * Keep trying until the first welcome instead of failing the join. Used when the peer
+   * has persisted state and works offline meanwhile: `joined` then never rejects before
+   * `close()`, and failures are reported as 'unreachable' errors.
+   */
+  retryBeforeWelcome?: boolean
 }
 
 export interface SignalingStats {
@@ -72,6 +88,10 @@ export interface SignalingClient {
   readonly joined: Promise<void>
   signal(to: PeerId, data: unknown): void
   stats(): SignalingStats
+  /** True while welcomed on an open socket. */
+  readonly connected: boolean
+  /** Waiting for a reconnect: try now instead (the page woke up, the network came back). */
+  reconnectNow(): void
   /** Leave the room and close the socket for good. */
   close(): void
 }
@@ -97,7 +117,11 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
   const joined = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject }
   })
+  const retrying = options.retryBeforeWelcome === true
+  // Nobody awaits `joined` in retry mode; its rejection on close() must not surface.
+  if (retrying) joined.catch(() => {})
   const joinTimer = setTimeout(() => {
+    if (retrying) return
     failJoin(
       new MeshJoinError(
         'GM_ERR_JOIN_TIMEOUT',
@@ -152,9 +176,15 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
         return
       case 'error':
         // Before the first welcome an error frame means the join itself was refused.
-        if (!everWelcomed)
+        if (!everWelcomed) {
+          // A refusal would repeat on every retry: stop signaling (an offline peer keeps working).
+          if (retrying) handlers.onError('server-error', `join refused: ${frame.code}: ${frame.message}`)
           failJoin(new MeshJoinError('GM_ERR_JOIN_FAILED', `${frame.code}: ${frame.message}`))
-        else handlers.onError('server-error', `${frame.code}: ${frame.message}`)
+        } else if (frame.code === 'unknown-peer' && handlers.onUnknownPeer !== undefined) {
+          const peer = frame.peer ?? UNKNOWN_PEER.exec(frame.message)?.[1]
+          if (peer !== undefined) handlers.onUnknownPeer(peer)
+          else handlers.onError('server-error', `${frame.code}: ${frame.message}`)
+        } else handlers.onError('server-error', `${frame.code}: ${frame.message}`)
         return
       case 'reconnect':
         // The server is going away; its close event schedules the reconnect.
@@ -185,6 +215,11 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
       if (socket !== ws) return
       socket = undefined
       if (closed) return
+      if (!everWelcomed && retrying) {
+        handlers.onError('unreachable', `signaling socket ${options.url} closed before the welcome; retrying`)
+        scheduleReconnect()
+        return
+      }
       if (!everWelcomed) {
         failJoin(
           new MeshJoinError(
@@ -253,6 +288,16 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
       queue.push(text)
     },
     stats: () => ({ ...stats }),
+    get connected() {
+      return welcomed && socket?.readyState === WEBSOCKET_OPEN
+    },
+    reconnectNow() {
+      if (closed || socket !== undefined) return
+      clearTimeout(reconnectTimer)
+      failures = 0
+      stats.reconnects++
+      open()
+    },
     close() {
       failJoin(new MeshJoinError('GM_ERR_JOIN_FAILED', 'closed before the welcome'))
       shutdown()

@@ -2,7 +2,7 @@
  * Splitting messages into data-channel-sized chunks and joining them back.
  *
  * Browsers interoperate reliably only for data-channel messages up to 16 KiB, while a
- * frame (a whole-document diff for a joiner) can be 1 MiB. Each chunk starts with a
+ * frame (a whole-document diff for a joiner) can be 8 MiB (the core's `maxFrameBytes`). Each chunk starts with a
  * one-byte kind:
  *
  *   [0] payload                       a whole message

@@ -58,11 +58,15 @@ export interface PeerLinkStats {
   sendsDropped: number
   /** Signals for an attempt that is no longer current. Normal after a retry; not errors. */
   staleSignals: number
+  /** Links now being opened (a connection exists or is awaited, the channel is not open yet). */
+  opening: number
 }
 
 export interface PeerLinks {
   connect(peer: PeerId): void
   disconnect(peer: PeerId): void
+  /** The link to `peer` cannot open (it is gone): drop it and report it down if asked for. */
+  fail(peer: PeerId): void
   send(peer: PeerId, bytes: Uint8Array): boolean
   handleSignal(from: PeerId, data: unknown): void
   /** Peers with an open data channel. */
@@ -98,6 +102,7 @@ export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
     chunksReceived: 0,
     sendsDropped: 0,
     staleSignals: 0,
+    opening: 0,
   }
 
   const isCurrent = (link: Link): boolean => !link.closed && links.get(link.peer) === link
@@ -251,6 +256,11 @@ export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
       if (link !== undefined) drop(link, true)
     },
 
+    fail(peer) {
+      const link = links.get(peer)
+      if (link !== undefined && !link.open) drop(link, false)
+    },
+
     send(peer, bytes) {
       const link = links.get(peer)
       const rtc = link?.rtc
@@ -288,7 +298,10 @@ export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
     },
 
     open: () => [...links.values()].filter((l) => l.open).map((l) => l.peer),
-    stats: () => ({ ...stats }),
+    stats: () => ({
+      ...stats,
+      opening: [...links.values()].filter((l) => !l.open && l.rtc !== undefined).length,
+    }),
 
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs

@@ -21,10 +21,14 @@ export interface BaselineMembershipContext {
 export const BASELINE_MEMBERSHIP = 'SWIM without Lifeguard (createSwimNode, lifeguard: false)'
 
 export function createBaselineMembership(ctx: BaselineMembershipContext): MeshNode {
+  // Each node gets the roster in its own random order, as memberlist shuffles its node
+  // list: the probe ring is walked in insertion order until its first wrap, so a shared
+  // order has every node probe the same member in the same second, and a member that
+  // crashes just after its turn goes unprobed for about N seconds.
   return createSwimNode({
     id: ctx.id,
     random: ctx.random,
-    roster: ctx.roster,
+    roster: ctx.random.shuffle(ctx.roster),
     lifeguard: false,
     internId: ctx.internId,
   })

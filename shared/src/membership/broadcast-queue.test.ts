@@ -47,4 +47,20 @@ describe('BroadcastQueue', () => {
     expect(batch.length).toBeLessThan(10)
     expect(q.take(1, 5)).toHaveLength(1)
   })
+
+  it('after many replacements, hands out each member once, newest news, in the order it was queued', () => {
+    const q = new BroadcastQueue()
+    for (let round = 1; round <= 3; round++) for (let i = 0; i < 200; i++) q.enqueue(alive(`m${i}`, round))
+    // Replaced news at a higher transmit count leaves its bucket too.
+    q.take(100_000, 5, 50)
+    for (let i = 0; i < 50; i++) q.enqueue(alive(`m${i}`, 9))
+    expect(q.size).toBe(200)
+    const batch = q.take(100_000, 5)
+    expect(batch.map((u) => u.id)).toEqual([
+      ...Array.from({ length: 150 }, (_, i) => `m${i + 50}`),
+      ...Array.from({ length: 50 }, (_, i) => `m${i}`),
+    ])
+    expect(batch.map((u) => u.incarnation)).toEqual([...Array(150).fill(3), ...Array(50).fill(9)])
+    expect(q.take(100_000, 5)).toHaveLength(200)
+  })
 })

@@ -64,7 +64,19 @@ export interface SwimStats {
   staleRejected: number
 }
 
-const RANK: Record<MemberState, number> = { alive: 0, suspect: 1, dead: 2, left: 3 }
+/** alive < suspect < dead < left at one incarnation. A switch, not a keyed lookup: this runs for every piggybacked record. */
+function rank(state: MemberState): number {
+  switch (state) {
+    case 'alive':
+      return 0
+    case 'suspect':
+      return 1
+    case 'dead':
+      return 2
+    default:
+      return 3
+  }
+}
 const EMPTY = new Uint8Array(0)
 /**
  * Forgotten members remembered by id and last incarnation, oldest evicted first. Without
@@ -213,6 +225,11 @@ export class Swim {
       this.aliveSet.add(id)
       if (this.scope === 'members') this.ring.add(id)
     }
+    // SWIM §4.3, memberlist: a fresh random order. Walked in roster order, every peer
+    // would probe p0, p1, … in lockstep and a member crashing just after its turn would
+    // go unprobed for ~N periods.
+    this.ring.shuffle(this.random)
+    this.ringCursor = 0
   }
 
   /** Leave gracefully: returns the `left` record the host should send to every neighbour now. */
@@ -572,8 +589,9 @@ export class Swim {
   /** A further independent accuser: Lifeguard shortens the timeout. Returns whether it was new. */
   private confirm(id: PeerId, accuser: PeerId): boolean {
     const s = this.suspicions.get(id)
-    if (s === undefined || !this.o.lifeguard || s.accusers.has(accuser)) return false
-    if (s.accusers.size > this.expectedConfirmations()) return false
+    // The cheap tests first: a saturated suspicion needs no hashing of the accuser's id.
+    if (s === undefined || !this.o.lifeguard || s.accusers.size > this.expectedConfirmations()) return false
+    if (s.accusers.has(accuser)) return false
     s.accusers.add(accuser)
     this.rearm(id, s)
     return true
@@ -633,54 +651,63 @@ export class Swim {
       return
     }
     const e = this.table.get(u.id)
-    if (e === undefined) {
-      // News of an unknown dead or left member is not worth remembering.
-      if (!isLive(u.state)) return
-      const last = this.forgotten.get(u.id)
-      if (last !== undefined) {
-        // Stale news of a member we reaped: only a newer incarnation (a refutation) brings it back.
-        if (u.incarnation <= last) {
-          this.stats.staleRejected++
+    if (e !== undefined) {
+      // The common case on a full piggyback: news we already hold. It is decided on the
+      // incarnation and state alone, before anything is allocated or queued.
+      if (u.incarnation < e.incarnation) return
+      if (u.incarnation === e.incarnation) {
+        const order = rank(u.state) - rank(e.state)
+        if (order < 0) return
+        if (order === 0) {
+          if (u.state === 'suspect' && this.confirm(u.id, u.from)) this.enqueue(u)
           return
         }
-        this.forgotten.delete(u.id)
       }
-      if (this.liveCount >= this.o.maxMembers) {
-        this.stats.membersRejected++
-        return
-      }
-      const entry = new Entry(
-        u.state,
-        u.incarnation,
-        u.state === 'alive' ? u.meta.slice() : EMPTY,
-        now,
-        u.state === 'suspect' ? u.from : '',
-      )
-      const id = this.intern(u.id)
-      this.table.set(id, entry)
-      this.transition(now, id, entry, undefined, u.from)
-      this.enqueue(u.state === 'alive' ? { ...u, meta: entry.meta } : u)
-      this.host.changed(this.view(u.id, entry), undefined)
+      this.update(now, u, e)
       return
     }
-    if (u.incarnation < e.incarnation) return
-    if (u.incarnation === e.incarnation) {
-      if (RANK[u.state] < RANK[e.state]) return
-      if (u.state === e.state) {
-        if (u.state === 'suspect' && this.confirm(u.id, u.from)) this.enqueue(u)
+    // News of an unknown dead or left member is not worth remembering.
+    if (!isLive(u.state)) return
+    const last = this.forgotten.get(u.id)
+    if (last !== undefined) {
+      // Stale news of a member we reaped: only a newer incarnation (a refutation) brings it back.
+      if (u.incarnation <= last) {
+        this.stats.staleRejected++
         return
       }
+      this.forgotten.delete(u.id)
     }
+    if (this.liveCount >= this.o.maxMembers) {
+      this.stats.membersRejected++
+      return
+    }
+    const alive = u.state === 'alive'
+    const entry = new Entry(
+      u.state,
+      u.incarnation,
+      alive ? copyBytes(u.meta) : EMPTY,
+      now,
+      alive ? '' : u.from,
+    )
+    const id = this.intern(u.id)
+    this.table.set(id, entry)
+    this.transition(now, id, entry, undefined, u.from)
+    this.enqueue(alive ? withMeta(u, id, entry.meta) : u)
+    this.host.changed(this.view(id, entry), undefined)
+  }
+
+  /** Newer news about a known member. */
+  private update(now: number, u: MemberUpdate, e: Entry): void {
     const previous = e.state
     const metaChanged = u.state === 'alive' && !sameBytes(e.meta, u.meta)
     e.incarnation = u.incarnation
     // A copy: the decoded bytes are a view that would pin the whole received frame.
-    if (metaChanged) e.meta = u.meta.slice()
+    if (metaChanged) e.meta = copyBytes(u.meta)
     if (previous !== u.state || metaChanged) e.since = now
     if (u.state === 'suspect' || u.state === 'dead') e.accuser = u.from
     e.state = u.state
     this.transition(now, u.id, e, previous, u.from)
-    this.enqueue(u.state === 'alive' ? { ...u, meta: e.meta } : u)
+    this.enqueue(u.state === 'alive' ? withMeta(u, u.id, e.meta) : u)
     this.host.changed(this.view(u.id, e), previous)
   }
 
@@ -717,7 +744,8 @@ export class Swim {
     if (e.state === 'alive') this.aliveSet.add(id)
     else this.aliveSet.delete(id)
     if (this.scope === 'members') {
-      if (is) this.ring.add(id)
+      // A newcomer goes to a random place in the round-robin (SWIM §4.3), not to its end.
+      if (is) this.ring.addAtRandom(id, this.random)
       else this.ring.delete(id)
     }
     if (e.state === 'suspect') this.startSuspicion(now, id, e.incarnation, accuser)
@@ -815,6 +843,16 @@ export class Swim {
   private view(id: PeerId, e: Entry): MemberView {
     return { id, state: e.state, version: e.incarnation, meta: e.meta, since: e.since }
   }
+}
+
+/** A copy that does not pin the received frame; empty metadata (the common case) shares one array. */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.length === 0 ? EMPTY : bytes.slice()
+}
+
+/** `u` with our copy of its metadata, as an object literal of one shape (a spread is slower and varies). */
+function withMeta(u: MemberUpdate, id: PeerId, meta: Uint8Array): MemberUpdate {
+  return { id, state: u.state, incarnation: u.incarnation, meta, from: u.from }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

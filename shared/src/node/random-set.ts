@@ -28,6 +28,24 @@ export class RandomSet<T> {
     return true
   }
 
+  /**
+   * Add at a uniformly random position (the displaced item moves to the end), so a
+   * round-robin walk meets a newcomer at a random point of its pass (SWIM §4.3).
+   */
+  addAtRandom(item: T, random: Random): boolean {
+    if (!this.add(item)) return false
+    const j = random.int(this.items.length)
+    const last = this.items.length - 1
+    if (j !== last) {
+      const other = this.items[j] as T
+      this.items[j] = item
+      this.items[last] = other
+      this.index.set(item, j)
+      this.index.set(other, last)
+    }
+    return true
+  }
+
   delete(item: T): boolean {
     const i = this.index.get(item)
     if (i === undefined) return false
