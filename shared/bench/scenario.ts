@@ -112,27 +112,20 @@ export interface Row {
   peakRssMB: number
 }
 
-export function runScenario(
-  protocol: Protocol,
+/** A row with every measurement still unknown: filled in phase by phase, or left so when a run stops early. */
+export function emptyRow(
+  protocol: Row['protocol'],
   n: number,
   loss: number,
   seed: number,
-  plan: Plan,
-  payloadTypes: ReadonlySet<number>,
-  log: (line: string) => void = () => {},
+  status: string,
 ): Row {
-  const started = performance.now()
-  let peakRss = process.memoryUsage.rss()
-  let phaseName = 'join'
-  /** Where in the phase the run is, for a budget stop's status (e.g. nodes joined so far). */
-  const progress = { detail: '' }
-  const net = new SimNetwork({ seed, loss, datagram: protocol.datagram })
-  const row: Row = {
-    protocol: protocol.name,
+  return {
+    protocol,
     n,
     loss,
     seed,
-    status: 'complete',
+    status,
     deliveryRatio: null,
     latencyP50Ms: null,
     latencyP99Ms: null,
@@ -155,6 +148,24 @@ export function runScenario(
     wallMs: 0,
     peakRssMB: 0,
   }
+}
+
+export function runScenario(
+  protocol: Protocol,
+  n: number,
+  loss: number,
+  seed: number,
+  plan: Plan,
+  payloadTypes: ReadonlySet<number>,
+  log: (line: string) => void = () => {},
+): Row {
+  const started = performance.now()
+  let peakRss = process.memoryUsage.rss()
+  let phaseName = 'join'
+  /** Where in the phase the run is, for a budget stop's status (e.g. nodes joined so far). */
+  const progress = { detail: '' }
+  const net = new SimNetwork({ seed, loss, datagram: protocol.datagram })
+  const row = emptyRow(protocol.name, n, loss, seed, 'complete')
   const where = () =>
     `${phaseName}${progress.detail === '' ? '' : ` (${progress.detail})`} at ${(net.now / 1000).toFixed(1)} s virtual`
   /** Sample memory and stop the run if a budget is spent. */

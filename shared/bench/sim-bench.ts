@@ -14,7 +14,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { BASELINE_MEMBERSHIP } from './baseline/swim-baseline'
 import { loadProtocol, PROTOCOL_NAMES, type ProtocolName, payloadFrameTypes } from './protocols'
-import { DEFAULT_PLAN, type Plan, type Row, runScenario } from './scenario'
+import { DEFAULT_PLAN, emptyRow, type Plan, type Row, runScenario } from './scenario'
 
 interface Args {
   n: number[]
@@ -160,32 +160,7 @@ function defaultMemoryMB(jobs: number): number {
 
 /** A row for a run that died (e.g. V8 ran out of heap before the memory budget noticed). */
 function failedRow(spec: RunSpec, seed: number, status: string): Row {
-  return {
-    ...spec,
-    seed,
-    status,
-    deliveryRatio: null,
-    latencyP50Ms: null,
-    latencyP99Ms: null,
-    hopsP99: null,
-    payloadCopiesPerBroadcast: null,
-    controlBytesPerBroadcast: null,
-    connectionsMean: null,
-    connectionsMax: null,
-    detectionP50Ms: null,
-    detectionP99Ms: null,
-    detectionMissedPairs: null,
-    falseDead: null,
-    falseDeadVerdicts: null,
-    recoveryMs: null,
-    recoveryDeliveryRatio: null,
-    membershipKnownRatio: null,
-    virtualMs: 0,
-    simEvents: 0,
-    simEventsPerSec: 0,
-    wallMs: 0,
-    peakRssMB: 0,
-  }
+  return emptyRow(spec.protocol, spec.n, spec.loss, seed, status)
 }
 
 function runChild(spec: RunSpec, args: Args, budgetS: number): Promise<Row> {
