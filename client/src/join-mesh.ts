@@ -44,7 +44,7 @@ import { openDocPersistence } from './persistence/doc-persistence'
 import { claimResumeId } from './persistence/resume-id'
 import { createSignalingClient } from './signaling/signaling-client'
 import { createPeerLinks } from './webrtc/peer-links'
-import { encodeSideMessage, parseSideMessage, SideKind } from './webrtc/side-channel'
+import { SideKind } from './webrtc/side-channel'
 import { createSignalRouter } from './webrtc/signal-router'
 import { createSimplePeerFactory } from './webrtc/simple-peer-factory'
 
@@ -165,6 +165,17 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
       case 'signal':
         router.fromMesh(effect.from, effect.data)
         return
+      case 'ephemeral':
+        if (effect.kind === SideKind.Ephemeral)
+          emitter.emit('ephemeral', { from: effect.from, bytes: effect.payload })
+        else
+          report({
+            source: 'connection',
+            code: 'bad-side-message',
+            message: `kind ${effect.kind}`,
+            peer: effect.from,
+          })
+        return
       case 'dropped':
         report({ source: 'node', code: effect.reason, message: effect.detail, peer: effect.from })
         return
@@ -204,11 +215,7 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
         emitNeighbors()
       },
       onMessage(peer, bytes) {
-        const side = parseSideMessage(bytes)
-        if (side === undefined) runner.dispatch({ type: 'frame', from: peer, bytes })
-        else if (side.kind === SideKind.Ephemeral)
-          emitter.emit('ephemeral', { from: peer, bytes: side.payload })
-        else report({ source: 'connection', code: 'bad-side-message', message: `kind ${side.kind}`, peer })
+        runner.dispatch({ type: 'frame', from: peer, bytes })
       },
       onError: (code, message, peer) => report({ source: 'connection', code, message, peer }),
     },
@@ -360,9 +367,10 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     },
     sendEphemeral(bytes, options = {}) {
       if (left) return
-      const message = encodeSideMessage(SideKind.Ephemeral, bytes)
       const targets = options.to === undefined ? links.open() : [options.to]
-      for (const peer of targets) if (peer !== options.except) links.send(peer, message)
+      for (const peer of targets)
+        if (peer !== options.except)
+          runner.dispatch({ type: 'send-ephemeral', to: peer, kind: SideKind.Ephemeral, payload: bytes })
     },
     leave,
   }

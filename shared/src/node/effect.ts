@@ -21,6 +21,8 @@ export type Effect =
   | { readonly type: 'synced'; readonly with: PeerId }
   /** A connection signal from `from` arrived through the mesh (`relay-signal` at its origin). */
   | { readonly type: 'signal'; readonly from: PeerId; readonly data: Uint8Array }
+  /** Ephemeral application state from the neighbour `from` (`send-ephemeral` there). A view into the frame: copy to keep it. */
+  | { readonly type: 'ephemeral'; readonly from: PeerId; readonly kind: number; readonly payload: Uint8Array }
   /** A frame or payload from `from` was rejected and dropped; counted in stats. */
   | { readonly type: 'dropped'; readonly from: PeerId; readonly reason: DropReason; readonly detail: string }
 

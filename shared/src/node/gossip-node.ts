@@ -25,7 +25,7 @@ import { SignalRelay } from './signal-relay'
 /** Thrown when the shell misuses the node (e.g. metadata over the cap); `code` is stable. */
 export class NodeUsageError extends Error {
   constructor(
-    readonly code: 'GM_ERR_META_TOO_LARGE' | 'GM_ERR_NOT_STARTED',
+    readonly code: 'GM_ERR_META_TOO_LARGE' | 'GM_ERR_NOT_STARTED' | 'GM_ERR_EPHEMERAL_KIND',
     message: string,
   ) {
     super(message)
@@ -273,6 +273,9 @@ class ComposedNode implements GossipNode {
         for (const { to, frame } of this.relay.originate(event.to, event.data, this.linked))
           this.send(to, frame)
         break
+      case 'send-ephemeral':
+        this.sendEphemeral(event.to, event.kind, event.payload)
+        break
       case 'leave': {
         const goodbye = this.swim.leave(now)
         // Tell every neighbour directly; their gossip carries it on.
@@ -354,7 +357,32 @@ class ComposedNode implements GossipNode {
         for (const { to, frame } of r.forward) this.send(to, frame)
         break
       }
+      case 'ephemeral':
+        // Only from an open channel (checked above); never forwarded here.
+        this.out.push({ type: 'ephemeral', from, kind: f.kind, payload: f.payload })
+        break
     }
+  }
+
+  /** An EPHEMERAL frame to one neighbour; dropped and counted when it cannot be sent or would be refused. */
+  private sendEphemeral(to: PeerId, kind: number, payload: Uint8Array): void {
+    if (!Number.isInteger(kind) || kind < 0 || kind > 255)
+      throw new NodeUsageError('GM_ERR_EPHEMERAL_KIND', `ephemeral kind ${kind} is not a byte (0-255)`)
+    if (!this.linked.has(to)) {
+      this.drop(to, 'not-neighbor', `ephemeral message to ${to}, which has no open channel`)
+      return
+    }
+    const cap = this.o.wireLimits.maxEphemeralBytes
+    if (payload.length > cap) {
+      // The receiver would drop it unread: report it here instead.
+      this.drop(
+        to,
+        'send-oversized',
+        `ephemeral payload is ${payload.length} bytes, cap ${cap} (wireLimits.maxEphemeralBytes)`,
+      )
+      return
+    }
+    this.send(to, { type: 'ephemeral', kind, payload })
   }
 
   // ------------------------------------------------------------------ glue between layers

@@ -23,5 +23,17 @@ export type NodeEvent =
   | { readonly type: 'set-meta'; readonly meta: Uint8Array }
   /** Send a connection signal to `to` through peers with open channels (see signal-relay.ts). */
   | { readonly type: 'relay-signal'; readonly to: PeerId; readonly data: Uint8Array }
+  /**
+   * Send ephemeral application state (`kind` is a byte of the application's choosing) to
+   * the neighbour `to` in an EPHEMERAL frame. Only over an open channel: otherwise, or
+   * over `wireLimits.maxEphemeralBytes`, it is dropped and counted (a `dropped` effect).
+   * The core never forwards it; the shell floods it on if it wants to.
+   */
+  | {
+      readonly type: 'send-ephemeral'
+      readonly to: PeerId
+      readonly kind: number
+      readonly payload: Uint8Array
+    }
   /** Leave gracefully: tell the room, then expect the shell to close connections. */
   | { readonly type: 'leave' }

@@ -70,6 +70,7 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant('graft' as const), ids: fc.array(messageId, { maxLength: 8 }) }),
   fc.constant({ type: 'prune' as const }),
   fc.record({ type: fc.constant('member-digest' as const), live: uint }),
+  fc.record({ type: fc.constant('ephemeral' as const), kind: fc.nat({ max: 255 }), payload: bytes(200) }),
 )
 
 describe('wire codec', () => {
@@ -123,6 +124,13 @@ describe('wire codec', () => {
   it('the retired heartbeat-membership number is unknown, not misread', () => {
     const r = decodeFrame(new Uint8Array([PROTOCOL_VERSION, FrameType.RetiredHeartbeatMembership, 0]))
     expect(r).toMatchObject({ ok: false, error: { code: 'unknown-type' } })
+  })
+
+  it('the ephemeral payload cap is enforced while decoding', () => {
+    const bytes = encodeFrame({ type: 'ephemeral', kind: 1, payload: new Uint8Array(11) })
+    expect(decodeFrame(bytes, { ...DEFAULT_WIRE_LIMITS, maxEphemeralBytes: 11 }).ok).toBe(true)
+    const r = decodeFrame(bytes, { ...DEFAULT_WIRE_LIMITS, maxEphemeralBytes: 10 })
+    expect(r).toMatchObject({ ok: false, error: { code: 'oversized' } })
   })
 
   it('list caps are enforced while decoding', () => {

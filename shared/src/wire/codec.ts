@@ -16,6 +16,7 @@ import { type DecodeError, FrameFormatError } from './decode-error'
 import type { Frame } from './frame'
 import { PROTOCOL_VERSION } from './frame-type'
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from './limits'
+import { ephemeralCodec } from './messages/ephemeral'
 import type { MessageCodec } from './messages/message-codec'
 import {
   disconnectCodec,
@@ -60,6 +61,7 @@ const CODECS: readonly MessageCodec<any>[] = [
   pruneCodec,
   memberDigestCodec,
   signalRelayCodec,
+  ephemeralCodec,
 ]
 
 // biome-ignore lint/suspicious/noExplicitAny: see CODECS.

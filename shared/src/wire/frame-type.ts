@@ -48,6 +48,8 @@ export const FrameType = {
   MemberDigest: 20,
   /** Connection signaling (offer, answer, candidate) relayed through connected peers. */
   SignalRelay: 21,
+  /** Ephemeral application state (e.g. editor awareness) for one neighbour; never forwarded by the core. */
+  Ephemeral: 22,
 } as const
 
 export type FrameTypeName = keyof typeof FrameType

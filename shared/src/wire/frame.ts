@@ -173,6 +173,19 @@ export interface SignalRelayFrame {
   readonly data: Uint8Array
 }
 
+// ---------------------------------------------------------------- application messages
+
+/**
+ * Ephemeral application state for one neighbour (y-protocols awareness in the client).
+ * `kind` (u8) is the application's own tag; the core neither reads `payload` nor forwards
+ * the frame: the shell floods it on if it wants to.
+ */
+export interface EphemeralFrame {
+  readonly type: 'ephemeral'
+  readonly kind: number
+  readonly payload: Uint8Array
+}
+
 export type SwimFrame = PingFrame | AckFrame | PingReqFrame | NackFrame | MemberGossipFrame
 export type OverlayFrame =
   | JoinFrame
@@ -192,4 +205,5 @@ export type Frame =
   | MemberDigestFrame
   | OverlayFrame
   | SignalRelayFrame
+  | EphemeralFrame
 export type FrameKind = Frame['type']

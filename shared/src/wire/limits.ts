@@ -19,6 +19,12 @@ export interface WireLimits {
   maxListItems: number
   /** Largest member metadata blob. Default 512 bytes: metadata rides on every membership frame. */
   maxMetaBytes: number
+  /**
+   * Largest payload of an EPHEMERAL frame. Default 64 KiB: awareness states (cursors,
+   * names) are a few hundred bytes each, and even a full-room awareness update stays far
+   * below this; anything larger belongs in the CRDT, not in a message that is resent often.
+   */
+  maxEphemeralBytes: number
 }
 
 export const DEFAULT_WIRE_LIMITS: Readonly<WireLimits> = {
@@ -26,6 +32,7 @@ export const DEFAULT_WIRE_LIMITS: Readonly<WireLimits> = {
   maxPayloadBytes: (8 << 20) - 64,
   maxListItems: 1024,
   maxMetaBytes: 512,
+  maxEphemeralBytes: 64 << 10,
 }
 
 /**
