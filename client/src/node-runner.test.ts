@@ -1,4 +1,4 @@
-import type { Effect, MeshNode, NodeEvent } from '@gossip-mesh/shared'
+import { type Effect, emptyStats, type MeshNode, type NodeEvent } from '@gossip-mesh/shared'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createNodeRunner } from './node-runner'
 
@@ -15,16 +15,7 @@ function fakeNode(script: (event: NodeEvent) => Effect[] = () => []) {
     nextWakeAt: () => wakeAt,
     members: () => [],
     neighbors: () => [],
-    stats: () => ({
-      framesSent: 0,
-      framesReceived: 0,
-      bytesSent: 0,
-      bytesReceived: 0,
-      updatesApplied: 0,
-      duplicatesReceived: 0,
-      updatesOriginated: 0,
-      dropped: {},
-    }),
+    stats: () => emptyStats(),
     setWake(at) {
       wakeAt = at
     },

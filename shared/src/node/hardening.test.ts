@@ -58,16 +58,21 @@ function runAlive(node: GossipNode, from: number, until: number, peers: PeerId[]
   return t
 }
 
+/** 'z' joins at incarnation 5, leaves at 6, and is reaped; returns the time after the reap. */
+function forgetLeftMember(node: GossipNode, peers: PeerId[]): number {
+  frame(node, 1, 'b', { type: 'member-gossip', members: [alive('z', 5)] })
+  frame(node, 2, 'b', {
+    type: 'member-gossip',
+    members: [{ id: 'z', state: 'left', incarnation: 6, meta: EMPTY, from: '' }],
+  })
+  return runAlive(node, 2, 130_000, peers)
+}
+
 describe('zombie members (review #1)', () => {
   it('stale alive news cannot bring back a member forgotten after it left', () => {
     const peers = ['b', 'c', 'd']
     const { node } = nodeWith(peers)
-    frame(node, 1, 'b', { type: 'member-gossip', members: [alive('z', 5)] })
-    frame(node, 2, 'b', {
-      type: 'member-gossip',
-      members: [{ id: 'z', state: 'left', incarnation: 6, meta: EMPTY, from: '' }],
-    })
-    let t = runAlive(node, 2, 130_000, peers)
+    let t = forgetLeftMember(node, peers)
     expect(node.member('z')).toBeUndefined()
     frame(node, t, 'c', { type: 'member-gossip', members: [alive('z', 5)] })
     t = runAlive(node, t, t + 10_000, peers)
@@ -81,12 +86,7 @@ describe('zombie members (review #1)', () => {
   it('a forgotten peer that reconnects is told its last incarnation and refutes past it', () => {
     const peers = ['b', 'c', 'd']
     const { node } = nodeWith(peers)
-    frame(node, 1, 'b', { type: 'member-gossip', members: [alive('z', 5)] })
-    frame(node, 2, 'b', {
-      type: 'member-gossip',
-      members: [{ id: 'z', state: 'left', incarnation: 6, meta: EMPTY, from: '' }],
-    })
-    const t = runAlive(node, 2, 130_000, peers)
+    const t = forgetLeftMember(node, peers)
     const out = node.handle(t, { type: 'neighbor-up', peer: 'z' })
     const intro = sentFrames(out, 'member-gossip')[0]?.frame
     expect(intro?.ok && intro.frame.type === 'member-gossip' && intro.frame.members).toContainEqual(
