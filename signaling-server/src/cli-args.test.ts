@@ -27,6 +27,11 @@ describe('parseCli', () => {
     })
   })
 
+  it('reads the per-address limit and the trusted proxy count', () => {
+    const cli = parseCli(['--max-connections-per-ip', '0'], { GOSSIP_MESH_SIGNAL_TRUST_PROXY: '1' })
+    expect(cli).toMatchObject({ options: { maxConnectionsPerIp: 0, trustProxy: 1 } })
+  })
+
   it('mints tokens with the token command', () => {
     expect(parseCli(['token', '--room', 'doc', '--ttl', '60'], { GOSSIP_MESH_SIGNAL_SECRET: 's' })).toEqual({
       command: 'token',

@@ -52,6 +52,20 @@ export const FLAGS: readonly Flag[] = [
     help: 'open connections',
   },
   {
+    flag: 'max-connections-per-ip',
+    env: 'MAX_CONNECTIONS_PER_IP',
+    option: 'maxConnectionsPerIp',
+    kind: 'int',
+    help: 'open connections per client address (0 = off)',
+  },
+  {
+    flag: 'trust-proxy',
+    env: 'TRUST_PROXY',
+    option: 'trustProxy',
+    kind: 'int',
+    help: 'proxies in front: read X-Forwarded-For (0 = off)',
+  },
+  {
     flag: 'rate-limit',
     env: 'RATE_LIMIT',
     option: 'rateLimitPerSecond',

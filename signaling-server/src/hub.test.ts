@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CLOSE_POLICY_VIOLATION } from './close-codes'
+import type { Cluster } from './cluster'
 import { type HubObserver, SignalingHub } from './hub'
 import { resolveOptions, type SignalingServerOptions } from './options'
 import { FakeTransport } from './testing/fake-transport'
@@ -143,5 +144,39 @@ describe('SignalingHub identity', () => {
     const b = peer('r', 'b')
     hub.receive(b.s, JSON.stringify({ type: 'join', room: 'r', peer: 'b' }), false, 0)
     expect(b.t.frames()).toEqual([{ type: 'welcome', room: 'r', peers: ['a2'] }])
+  })
+})
+
+describe('SignalingHub with a failing cluster', () => {
+  const down: Cluster = {
+    join: () => Promise.reject(new Error('Redis is down')),
+    leave: () => {},
+    relay: () => Promise.reject(new Error('Redis is down')),
+    ready: false,
+    close: async () => {},
+  }
+
+  it('welcomes with local peers, and answers a signal it cannot route with internal, costing no strike', async () => {
+    const { hub, counts } = setup({ maxRejectedBurst: 2 })
+    hub.useCluster(down)
+    const join = (id: string) => {
+      const t = new FakeTransport()
+      const s = hub.open(t, 0)
+      hub.receive(s, JSON.stringify({ type: 'join', room: 'r', peer: id }), false, 0)
+      return { t, s }
+    }
+    const a = join('a')
+    const b = join('b')
+    await new Promise((resolve) => setImmediate(resolve))
+    a.t.frames()
+    expect(b.t.frames()).toEqual([{ type: 'welcome', room: 'r', peers: ['a'] }])
+    for (let i = 0; i < 5; i++)
+      hub.receive(b.s, '{"type":"signal","room":"r","to":"elsewhere","data":1}', false, 0)
+    await new Promise((resolve) => setImmediate(resolve))
+    const errors = b.t.frames()
+    expect(errors).toHaveLength(5)
+    expect(errors[0]).toMatchObject({ type: 'error', code: 'internal', room: 'r', peer: 'elsewhere' })
+    expect(b.t.closedWith).toBeUndefined()
+    expect(counts['dropped:cluster-error']).toBe(7)
   })
 })

@@ -123,9 +123,10 @@ export class SignalingHub implements ClusterHandlers {
     this.observer.rejected?.(error.code)
     const o = this.options
     // Signals racing a peer's departure are normal under churn (trickle ICE sends several
-    // candidates before the first answer arrives), so they cost no strike; the frame rate
-    // limit still bounds how many a client can provoke.
-    if (error.code === 'unknown-peer') {
+    // candidates before the first answer arrives), and an `internal` failure is ours, not
+    // the client's, so neither costs a strike; the frame rate limit still bounds how many
+    // a client can provoke.
+    if (error.code === 'unknown-peer' || error.code === 'internal') {
       this.#send(session, error)
       return
     }
@@ -260,7 +261,12 @@ export class SignalingHub implements ClusterHandlers {
         if (found) this.observer.relayed?.('cluster')
         else this.reject(session, unknownPeerFrame(room, to), this.options.now())
       },
-      () => this.observer.dropped?.('cluster-error'),
+      // Redis is away (or did not answer in time): say so at once rather than leave the
+      // sender waiting for an answer that will never come.
+      () => {
+        this.observer.dropped?.('cluster-error')
+        this.reject(session, clusterDownFrame(room, to), this.options.now())
+      },
     )
     return undefined
   }
@@ -300,4 +306,9 @@ function replacedFrame(room: RoomId, peer: PeerId): ErrorFrame {
 
 function unknownPeerFrame(room: RoomId, peer: PeerId): ErrorFrame {
   return { ...errorFrame('unknown-peer', `no peer ${peer} in ${room}`, room), peer }
+}
+
+function clusterDownFrame(room: RoomId, peer: PeerId): ErrorFrame {
+  const message = `cannot reach ${peer} in ${room}: the store shared with other instances is unavailable; try again later`
+  return { ...errorFrame('internal', message, room), peer }
 }

@@ -14,7 +14,8 @@
  *   rejected_frames_total{reason}    counter  frames answered with an error; reason = error code
  *   dropped_frames_total{reason}     counter  frames not sent; reason = backpressure | cluster-error
  *   kicked_connections_total{reason} counter  sockets closed by the server; reason = abuse | heartbeat | origin
- *   refused_upgrades_total{reason}   counter  upgrades refused; reason = full | shutting-down
+ *   refused_upgrades_total{reason}   counter  upgrades refused; reason = full | per-ip | shutting-down
+ *   redis_ready                      gauge    1 while Redis is reachable, else 0 (only with Redis)
  *   plus prom-client's default process metrics (memory, CPU, event-loop lag) under the same prefix.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
@@ -29,7 +30,14 @@ export interface Metrics {
   readonly refusedUpgrades: Counter<'reason'>
 }
 
-export function createMetrics(read: () => { connections: number; rooms: number }): Metrics {
+/** What the gauges read when scraped. `redisReady` is undefined without Redis: no gauge then. */
+export interface GaugeSource {
+  connections: number
+  rooms: number
+  redisReady: boolean | undefined
+}
+
+export function createMetrics(read: () => GaugeSource, options: { redis: boolean }): Metrics {
   const registry = new Registry()
   const p = METRIC_PREFIX
   const registers = [registry]
@@ -49,6 +57,16 @@ export function createMetrics(read: () => { connections: number; rooms: number }
       this.set(read().rooms)
     },
   })
+  if (options.redis) {
+    new Gauge({
+      name: `${p}redis_ready`,
+      help: '1 while Redis is reachable (rooms are shared with other instances), else 0',
+      registers,
+      collect() {
+        this.set(read().redisReady === true ? 1 : 0)
+      },
+    })
+  }
   const joins = new Counter({ name: `${p}joins_total`, help: 'Joins accepted', registers })
   const relayed = new Counter({
     name: `${p}relayed_frames_total`,

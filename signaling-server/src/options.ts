@@ -22,6 +22,18 @@ export interface SignalingServerOptions {
   maxRoomsPerConnection?: number
   /** Most open connections; further upgrades get HTTP 503. Default `50_000`. */
   maxConnections?: number
+  /**
+   * Most open connections from one client address (an IPv6 client counts by its /64);
+   * further upgrades get HTTP 429. `0` turns the limit off. Default `64`.
+   */
+  maxConnectionsPerIp?: number
+  /**
+   * How many reverse proxies stand in front of the server. `0` (default) takes the client
+   * address from the TCP socket and ignores `X-Forwarded-For`, which any client can forge;
+   * `n` takes the n-th address from the right of `X-Forwarded-For`, the one the outermost
+   * of your n proxies saw. Set it only when every request passes through those proxies.
+   */
+  trustProxy?: number
   /** Frames per second one connection may send, on average. Default `50`. */
   rateLimitPerSecond?: number
   /** Frames one connection may send in a burst above the average. Default `200`. */
@@ -80,6 +92,13 @@ export const DEFAULTS: ResolvedOptions = {
   maxRoomsPerConnection: 16,
   // Bounds memory: every other per-connection cost below is itself bounded.
   maxConnections: 50_000,
+  // One browser tab holds one socket, so 64 leaves room for a household or an office
+  // behind one NAT with many tabs open, while one host can no longer take a large share
+  // of maxConnections. Raise it for big NATs (campuses, carrier-grade NAT); 0 turns it off.
+  maxConnectionsPerIp: 64,
+  // Trust no header by default: X-Forwarded-For is whatever the client wrote unless a
+  // proxy of ours wrote it.
+  trustProxy: 0,
   // One join sends an offer and ~10 trickled candidates to each of up to 8 peers, so a
   // burst of ~100 frames is normal; the average after that is far lower.
   rateLimitPerSecond: 50,
@@ -154,6 +173,8 @@ export function resolveOptions(options: SignalingServerOptions = {}): ResolvedOp
   ] as const) {
     integer(o, f, 1)
   }
+  integer(o, 'maxConnectionsPerIp', 0)
+  integer(o, 'trustProxy', 0, 16)
   integer(o, 'maxBufferedBytes', 1)
   integer(o, 'heartbeatIntervalMs', 0)
   integer(o, 'shutdownGraceMs', 0)

@@ -16,7 +16,10 @@ import { sampleIndices } from './peer-sample'
 interface Room<S> {
   /** Peer ids in no particular order; removal swaps the last one into the hole. */
   readonly ids: PeerId[]
-  readonly members: Map<PeerId, { index: number; session: S }>
+  /** The session holding `ids[i]`, at the same index. */
+  readonly sessions: S[]
+  /** Where each peer id is in `ids`: a small integer per peer, no object per member. */
+  readonly index: Map<PeerId, number>
 }
 
 export class RoomRegistry<S> {
@@ -33,7 +36,9 @@ export class RoomRegistry<S> {
   }
 
   get(room: RoomId, peer: PeerId): S | undefined {
-    return this.#rooms.get(room)?.members.get(peer)?.session
+    const r = this.#rooms.get(room)
+    const i = r?.index.get(peer)
+    return i === undefined ? undefined : r?.sessions[i]
   }
 
   /**
@@ -43,17 +48,18 @@ export class RoomRegistry<S> {
   join(room: RoomId, peer: PeerId, session: S): S | undefined {
     let r = this.#rooms.get(room)
     if (r === undefined) {
-      r = { ids: [], members: new Map() }
+      r = { ids: [], sessions: [], index: new Map() }
       this.#rooms.set(room, r)
     }
-    const existing = r.members.get(peer)
-    if (existing !== undefined) {
-      const previous = existing.session
-      existing.session = session
+    const i = r.index.get(peer)
+    if (i !== undefined) {
+      const previous = r.sessions[i] as S
+      r.sessions[i] = session
       return previous === session ? undefined : previous
     }
-    r.members.set(peer, { index: r.ids.length, session })
+    r.index.set(peer, r.ids.length)
     r.ids.push(peer)
+    r.sessions.push(session)
     return undefined
   }
 
@@ -63,15 +69,16 @@ export class RoomRegistry<S> {
    */
   leave(room: RoomId, peer: PeerId, session: S): boolean {
     const r = this.#rooms.get(room)
-    const member = r?.members.get(peer)
-    if (r === undefined || member === undefined || member.session !== session) return false
+    const i = r?.index.get(peer)
+    if (r === undefined || i === undefined || r.sessions[i] !== session) return false
     const last = r.ids.pop() as PeerId
+    const lastSession = r.sessions.pop() as S
     if (last !== peer) {
-      r.ids[member.index] = last
-      const moved = r.members.get(last)
-      if (moved !== undefined) moved.index = member.index
+      r.ids[i] = last
+      r.sessions[i] = lastSession
+      r.index.set(last, i)
     }
-    r.members.delete(peer)
+    r.index.delete(peer)
     if (r.ids.length === 0) this.#rooms.delete(room)
     return true
   }
@@ -80,7 +87,7 @@ export class RoomRegistry<S> {
   sample(room: RoomId, exclude: PeerId, max: number, random: () => number): PeerId[] {
     const r = this.#rooms.get(room)
     if (r === undefined) return []
-    const skip = r.members.get(exclude)?.index ?? -1
+    const skip = r.index.get(exclude) ?? -1
     return sampleIndices(r.ids.length, max, random, skip).map((i) => r.ids[i] as PeerId)
   }
 }

@@ -11,14 +11,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { ServerFrame } from '@gossip-mesh/shared/signaling/signaling-frame'
-import { type WebSocket, WebSocketServer } from 'ws'
+import { WebSocket, WebSocketServer } from 'ws'
+import { AddressLimit, clientAddress } from './address-limit'
 import { CLOSE_POLICY_VIOLATION, CLOSE_SERVICE_RESTART } from './close-codes'
 import { SignalingServerError } from './errors'
 import { type HubObserver, SignalingHub } from './hub'
 import { createMetrics } from './metrics'
 import { type ResolvedOptions, resolveOptions, type SignalingServerOptions } from './options'
 import { RedisCluster } from './redis-cluster'
-import type { Session, Transport } from './session'
+import type { Session } from './session'
 
 export interface SignalingServer {
   /** Where clients connect, e.g. `ws://127.0.0.1:4444`. */
@@ -32,32 +33,36 @@ export interface SignalingServer {
   /** Rooms with at least one peer on this instance. */
   readonly rooms: number
   /**
-   * Tell every client to reconnect elsewhere, close their sockets, leave the cluster and
-   * stop listening. Resolves when the port is free. Idempotent.
+   * Drain: tell every client to reconnect elsewhere and close their sockets, while still
+   * listening (`/healthz` answers 503 "draining", upgrades 503); once they are closed, or
+   * cut off after `shutdownGraceMs`, leave the cluster and stop listening. Resolves when
+   * the port is free. Idempotent.
    */
   close(): Promise<void>
 }
 
 function ignore(): void {}
 
-/** The hub's Transport over a `ws` socket; a class, so its methods are shared, not per socket. */
-class WsTransport implements Transport {
-  constructor(readonly ws: WebSocket) {}
-  send(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text)
-  }
-  close(code: number, reason: string): void {
-    this.ws.close(code, reason)
-  }
-  ping(): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.ping()
-  }
-  terminate(): void {
-    this.ws.terminate()
-  }
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount
-  }
+/**
+ * A `ws` socket that is also the hub's Transport (its send, close, ping, terminate and
+ * bufferedAmount are the Transport's) and carries its own session, so a connection costs
+ * no wrapper object and no map entry of the shell's: the handlers below are shared by
+ * every socket and find their state through `this`. Sends to a socket that is already
+ * closing are dropped by `ws` itself.
+ */
+class SignalingSocket extends WebSocket {
+  /** The hub's state for this connection; undefined for a socket refused for its origin. */
+  session: Session | undefined = undefined
+  /** The address this connection counts under in the per-address limit, when the limit is on. */
+  address: string | undefined = undefined
+}
+
+/** An HTTP response written straight to a socket that is not upgraded, then closed. */
+function refuse(socket: Socket, status: string, body = ''): void {
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
 }
 
 /**
@@ -69,10 +74,20 @@ const HARD_CAP_FACTOR = 2
 
 export async function createSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
   const o = resolveOptions(options)
-  const sockets = new Map<WebSocket, Session>()
+  const perAddress = new AddressLimit(o.maxConnectionsPerIp)
   let closing: Promise<void> | undefined
+  /** While draining: the sockets not closed yet, and what to call once there are none. */
+  let draining: { readonly sockets: Set<SignalingSocket>; readonly done: () => void } | undefined
   let hub: SignalingHub | undefined
-  const metrics = createMetrics(() => ({ connections: hub?.connections ?? 0, rooms: hub?.roomCount ?? 0 }))
+  let cluster: RedisCluster | undefined
+  const metrics = createMetrics(
+    () => ({
+      connections: hub?.connections ?? 0,
+      rooms: hub?.roomCount ?? 0,
+      redisReady: o.redisUrl === undefined ? undefined : cluster?.ready === true,
+    }),
+    { redis: o.redisUrl !== undefined },
+  )
   const observer: HubObserver = {
     ...metrics.observer,
     kicked: (reason) => {
@@ -81,7 +96,7 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
     },
   }
   hub = new SignalingHub(o, observer)
-  const cluster = o.redisUrl === undefined ? undefined : await RedisCluster.connect(o, hub)
+  cluster = o.redisUrl === undefined ? undefined : await RedisCluster.connect(o, hub)
   if (cluster !== undefined) hub.useCluster(cluster)
   const h = hub
 
@@ -92,17 +107,23 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]
     if (path === '/healthz') {
-      // Unhealthy while shutting down or cut off from the cluster, so a load balancer
-      // sends new clients to an instance that can introduce them to everyone.
-      const healthy = closing === undefined && (cluster === undefined || cluster.ready)
+      // 503 only while draining, so the load balancer stops sending clients here. Without
+      // Redis an instance still serves its own clients (only cross-instance introductions
+      // and signals fail), and every instance loses the same shared Redis at once: a 503
+      // then would make the balancer drop them all and turn a partial outage into a total
+      // one. So a Redis outage is 200 "degraded", with `redis: "down"` for alerting.
+      const redis = cluster === undefined ? 'off' : cluster.ready ? 'ready' : 'down'
+      const status = closing !== undefined ? 'draining' : redis === 'down' ? 'degraded' : 'ok'
       const body = {
-        status: healthy ? 'ok' : 'unavailable',
+        status,
         instance: o.instanceId,
         connections: h.connections,
         rooms: h.roomCount,
-        redis: cluster === undefined ? 'off' : cluster.ready ? 'ready' : 'down',
+        redis,
       }
-      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+      res
+        .writeHead(status === 'draining' ? 503 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(body))
       return
     }
     if (path === '/metrics') {
@@ -119,8 +140,9 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
       .end('gossip-mesh signaling: connect with WebSocket\n')
   }
 
-  const wss = new WebSocketServer({
+  const wss = new WebSocketServer<typeof SignalingSocket>({
     noServer: true,
+    WebSocket: SignalingSocket,
     clientTracking: false,
     perMessageDeflate: false,
     maxPayload: o.maxFrameBytes * HARD_CAP_FACTOR,
@@ -128,39 +150,69 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
 
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', ignore)
-    const refuse =
-      closing !== undefined ? 'shutting-down' : h.connections >= o.maxConnections ? 'full' : undefined
-    if (refuse !== undefined) {
-      metrics.refusedUpgrades.inc({ reason: refuse })
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    const address =
+      o.maxConnectionsPerIp === 0
+        ? undefined
+        : clientAddress(socket.remoteAddress, req.headers['x-forwarded-for'], o.trustProxy)
+    const reason =
+      closing !== undefined
+        ? 'shutting-down'
+        : h.connections >= o.maxConnections
+          ? 'full'
+          : address !== undefined && perAddress.full(address)
+            ? 'per-ip'
+            : undefined
+    if (reason !== undefined) {
+      metrics.refusedUpgrades.inc({ reason })
+      // Refused before the upgrade, so a refusal costs no WebSocket state: a host flooding
+      // the server with connections spends only its own handshakes. 429 says "you, slow
+      // down"; 503 says "this instance, try another".
+      if (reason === 'per-ip') {
+        refuse(socket, '429 Too Many Requests', `over ${o.maxConnectionsPerIp} connections from ${address}\n`)
+      } else refuse(socket, '503 Service Unavailable')
       return
     }
     // Only the origin is kept: holding `req` in a closure would keep every request's
-    // headers alive for the life of its socket.
+    // headers alive for the life of its socket. `ws` completes the upgrade synchronously
+    // (no verifyClient), so no other upgrade can slip in between the check and `attach`.
     const origin = req.headers.origin
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, origin))
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // From here `ws` handles socket errors itself; a second listener would cost every
+      // socket a listener array.
+      socket.off('error', ignore)
+      attach(ws, origin, address)
+    })
   })
 
-  // The socket handlers are made once per server, not once per socket: they find their
-  // session through `sockets`, so a connection costs no closures of its own (memory per
-  // connection is what bounds how many one instance holds; see the benchmark).
+  // The socket handlers are made once per server, not once per socket: each finds its
+  // session through `this`, so a connection costs no closures of its own (memory per
+  // connection is what bounds how many one instance holds; see the benchmark). `ws` types
+  // `this` as its base class; every socket of this server is a SignalingSocket.
   function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-    const session = sockets.get(this)
+    const session = (this as SignalingSocket).session
     if (session !== undefined) h.receive(session, data, isBinary, o.now())
   }
   function onPong(this: WebSocket): void {
-    const session = sockets.get(this)
+    const session = (this as SignalingSocket).session
     if (session !== undefined) session.alive = true
   }
   function onClose(this: WebSocket): void {
-    const session = sockets.get(this)
-    sockets.delete(this)
+    const ws = this as SignalingSocket
+    if (ws.address !== undefined) perAddress.release(ws.address)
+    const session = ws.session
+    ws.session = undefined
     if (session !== undefined) h.close(session)
+    if (draining?.sockets.delete(ws) && draining.sockets.size === 0) draining.done()
   }
 
-  function attach(ws: WebSocket, origin: string | undefined): void {
+  function attach(ws: SignalingSocket, origin: string | undefined, address: string | undefined): void {
     // A socket error is always followed by 'close'; listening keeps it from being thrown.
     ws.on('error', ignore)
+    if (address !== undefined) {
+      perAddress.acquire(address)
+      ws.address = address
+    }
+    ws.on('close', onClose)
     if (o.allowedOrigins !== undefined && (origin === undefined || !o.allowedOrigins.includes(origin))) {
       // Accept, explain, close: a browser shows a refused upgrade only as a failed connection.
       const frame: ServerFrame = {
@@ -174,10 +226,9 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
       ws.close(CLOSE_POLICY_VIOLATION, 'origin not allowed')
       return
     }
-    sockets.set(ws, h.open(new WsTransport(ws), o.now()))
+    ws.session = h.open(ws, o.now())
     ws.on('message', onMessage)
     ws.on('pong', onPong)
-    ws.on('close', onClose)
   }
 
   // One timer for all sockets (not one per socket, as y-webrtc has): idle sockets cost no timers.
@@ -217,25 +268,36 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
     closing ??= (async () => {
       o.log('info', 'shutting down', { instance: o.instanceId, connections: h.connections })
       clearInterval(heartbeat)
-      const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
+      // Drain: the listener stays open, so /healthz can answer 503 "draining" and upgrades
+      // get 503, until every client has finished the close handshake or been cut off.
+      const sockets = new Set<SignalingSocket>()
+      const drained = new Promise<void>((resolve) => {
+        draining = { sockets, done: resolve }
+      })
       const reconnect = JSON.stringify({
         type: 'reconnect',
         reason: 'server shutting down',
       } satisfies ServerFrame)
-      for (const [ws, session] of sockets) {
-        session.transport.send(reconnect)
+      for (const session of [...h.sessions()]) {
+        const ws = session.transport as SignalingSocket
+        sockets.add(ws)
+        ws.send(reconnect)
         ws.close(CLOSE_SERVICE_RESTART, 'server shutting down')
         h.close(session)
       }
+      if (sockets.size === 0) draining?.done()
       http.closeIdleConnections()
       // Clients that do not answer the close handshake are cut off after the grace period.
       const grace = setTimeout(() => {
-        for (const ws of sockets.keys()) ws.terminate()
-        http.closeAllConnections()
+        for (const ws of sockets) ws.terminate()
       }, o.shutdownGraceMs)
-      await cluster?.close()
-      await stopped
+      await drained
       clearTimeout(grace)
+      await cluster?.close()
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve())
+        http.closeAllConnections()
+      })
       o.log('info', 'stopped', { instance: o.instanceId })
     })()
     return closing

@@ -6,6 +6,7 @@
  *   session.rooms.get('room-1')   // the peer id this socket joined room-1 as
  */
 import type { PeerId, RoomId } from '@gossip-mesh/shared/ids'
+import { SmallMap } from './small-map'
 import { type Bucket, createBucket } from './token-bucket'
 
 /**
@@ -25,8 +26,8 @@ export interface Transport {
 }
 
 export class Session {
-  /** The peer id this connection uses in each room it joined (one socket, many rooms). */
-  readonly rooms = new Map<RoomId, PeerId>()
+  /** The peer id this connection uses in each room it joined (one socket, a few rooms). */
+  readonly rooms = new SmallMap<RoomId, PeerId>()
   /** Frames allowed: the per-connection rate limit. */
   readonly frames: Bucket
   /** Rejected frames allowed before the socket is closed for abuse. */

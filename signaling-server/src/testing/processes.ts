@@ -58,28 +58,51 @@ function waitForLine(
 
 export interface RedisProcess {
   readonly url: string
+  readonly port: number
+  /** SIGTERM, and wait for the exit. */
   stop(): Promise<unknown>
+  /** SIGKILL, as in a crash: no goodbye to its clients. Resolves once it has exited. */
+  kill(): Promise<unknown>
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections open but answers nothing, then again. */
+  freeze(): void
+  thaw(): void
 }
 
-export async function startRedis(): Promise<RedisProcess> {
+/** Start a redis-server, on `port` if given (e.g. to bring a killed one back where it was). */
+export async function startRedis(port?: number): Promise<RedisProcess> {
   if (!existsSync(REDIS_SERVER)) {
     throw new Error(
       `${REDIS_SERVER} is missing: the Redis tests need a real redis-server. Install it with ` +
         '`apt-get install -y redis-server` (.ci/run does this on a fresh machine).',
     )
   }
-  const port = await freePort()
+  const listenPort = port ?? (await freePort())
   const child = spawn(
     REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    [
+      '--port',
+      String(listenPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
   await waitForLine(child, /Ready to accept connections/, 10_000, 'redis-server')
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://127.0.0.1:${listenPort}`,
+    port: listenPort,
     stop: () => stopChild(child),
+    kill: () => stopChild(child, 'SIGKILL'),
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
   }
 }
 
