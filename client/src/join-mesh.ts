@@ -255,6 +255,11 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     meshUp: () => links.open().length > 0,
     deliver: (from, data) => links.handleSignal(from, data),
     newNonce: () => randomId('', 8),
+    now: clock,
+    setTimer(fn, ms) {
+      const timer = setTimeout(fn, ms)
+      return () => clearTimeout(timer)
+    },
   })
 
   const onDocUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -273,6 +278,7 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
   const close = (): void => {
     left = true
     runner.stop()
+    router.close()
     links.close()
     signaling.close()
     doc.off('update', onDocUpdate)

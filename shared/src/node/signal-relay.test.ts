@@ -5,7 +5,7 @@ import { decodeFrame, encodeFrame } from '../wire/codec'
 import type { SignalRelayFrame } from '../wire/frame'
 import type { Effect } from './effect'
 import { createNode } from './gossip-node'
-import { SignalRelay } from './signal-relay'
+import { SIGNAL_RELAY_ROUTES, SIGNAL_RELAY_SEEN, SIGNAL_RELAY_TTL, SignalRelay } from './signal-relay'
 
 const data = new Uint8Array([1, 2, 3])
 
@@ -32,41 +32,156 @@ describe('signal relay frame', () => {
 
 describe('SignalRelay routing', () => {
   const random = seededRandom(7)
+  const frameOf = (sends: { frame: SignalRelayFrame }[], i = 0) => sends[i]?.frame as SignalRelayFrame
 
   it('goes straight to the target when a channel to it is open', () => {
     const out = new SignalRelay('a', random).originate('z', data, new Set(['b', 'z']))
     expect(out.map((s) => s.to)).toEqual(['z'])
   })
 
-  it('floods neighbours otherwise, and each hop lowers the ttl until it stops', () => {
+  it('floods a signal it knows no route for, one ttl lower per hop, never back', () => {
     const a = new SignalRelay('a', random)
     const out = a.originate('z', data, new Set(['b', 'c']))
     expect(out.map((s) => s.to).sort()).toEqual(['b', 'c'])
-    const frame = out[0]?.frame as SignalRelayFrame
-    // b knows no channel to z: passes it on with ttl 0, not back to a.
-    const b = new SignalRelay('b', random).receive('a', frame, new Set(['a', 'd']))
-    expect(b.forward.map((s) => s.to)).toEqual(['d'])
-    expect(b.forward[0]?.frame.ttl).toBe(0)
-    // d has no channel to z either and the ttl is spent: it stops.
-    expect(
-      new SignalRelay('d', random).receive('b', b.forward[0]?.frame as SignalRelayFrame, new Set(['b', 'e']))
-        .forward,
-    ).toEqual([])
-    // e, with a channel to z, would hand it over even at ttl 0.
-    const e = new SignalRelay('e', random).receive(
-      'd',
-      b.forward[0]?.frame as SignalRelayFrame,
-      new Set(['d', 'z']),
-    )
+    expect(frameOf(out).ttl).toBe(SIGNAL_RELAY_TTL)
+    const b = new SignalRelay('b', random).receive('a', frameOf(out), new Set(['a', 'd', 'e']))
+    expect(b.forward.map((s) => s.to).sort()).toEqual(['d', 'e'])
+    expect(frameOf(b.forward).ttl).toBe(SIGNAL_RELAY_TTL - 1)
+  })
+
+  it('stops a flood whose ttl is spent, unless it can hand it to the target', () => {
+    const spent: SignalRelayFrame = { type: 'signal-relay', origin: 'a', to: 'z', nonce: 1, ttl: 0, data }
+    const d = new SignalRelay('d', random)
+    expect(d.receive('b', spent, new Set(['b', 'e'])).forward).toEqual([])
+    expect(d.stats().expired).toBe(1)
+    const e = new SignalRelay('e', random).receive('d', spent, new Set(['d', 'z']))
     expect(e.forward.map((s) => s.to)).toEqual(['z'])
   })
 
+  it('cuts a forged ttl to the protocol’s', () => {
+    const forged: SignalRelayFrame = { type: 'signal-relay', origin: 'a', to: 'z', nonce: 1, ttl: 255, data }
+    const out = new SignalRelay('b', random).receive('a', forged, new Set(['a', 'c'])).forward
+    expect(frameOf(out).ttl).toBe(SIGNAL_RELAY_TTL - 1)
+  })
+
+  it('sends the answer back along the reverse route, recording the forward route', () => {
+    // a - b - c - z, c also linked to x and y: the offer floods, the answer is unicast.
+    const [a, b, c, z] = ['a', 'b', 'c', 'z'].map((id) => new SignalRelay(id, random)) as [
+      SignalRelay,
+      SignalRelay,
+      SignalRelay,
+      SignalRelay,
+    ]
+    const offer = frameOf(a.originate('z', data, new Set(['b'])))
+    const atC = frameOf(b.receive('a', offer, new Set(['a', 'c'])).forward)
+    const cOut = c.receive('b', atC, new Set(['b', 'x', 'y', 'z'])).forward
+    expect(cOut.map((s) => s.to)).toEqual(['z'])
+    expect(z.receive('c', frameOf(cOut), new Set(['c'])).deliver?.from).toBe('a')
+
+    const answer = z.originate('a', data, new Set(['c']))
+    expect(answer.map((s) => s.to)).toEqual(['c'])
+    const fromC = c.receive('z', frameOf(answer), new Set(['b', 'x', 'y', 'z'])).forward
+    expect(fromC.map((s) => s.to)).toEqual(['b']) // routed: not flooded to x and y
+    const fromB = b.receive('c', frameOf(fromC), new Set(['a', 'c'])).forward
+    expect(a.receive('b', frameOf(fromB), new Set(['b'])).deliver?.from).toBe('z')
+
+    // The forward route exists at every hop: a candidate from a goes c-ward alone.
+    expect(a.routeTo('z')).toBe('b')
+    expect(b.routeTo('z')).toBe('c')
+    const candidate = a.originate('z', data, new Set(['b', 'q']))
+    expect(candidate.map((s) => s.to)).toEqual(['b'])
+    const fromB2 = b.receive('a', frameOf(candidate), new Set(['a', 'c', 'r'])).forward
+    expect(fromB2.map((s) => s.to)).toEqual(['c'])
+    expect(c.receive('b', frameOf(fromB2), new Set(['b', 'x', 'y', 'z'])).forward.map((s) => s.to)).toEqual([
+      'z',
+    ])
+    // b floods the offer (to c alone), hands the answer to a, routes the candidate.
+    expect(b.stats()).toMatchObject({ floods: 1, sentDirect: 1, sentRouted: 1 })
+  })
+
   it('delivers to the target once and drops copies', () => {
-    const frame = new SignalRelay('a', random).originate('z', data, new Set(['b']))[0]
-      ?.frame as SignalRelayFrame
+    const frame = frameOf(new SignalRelay('a', random).originate('z', data, new Set(['b'])))
     const z = new SignalRelay('z', random)
     expect(z.receive('b', frame, new Set(['b'])).deliver).toEqual({ from: 'a', data })
     expect(z.receive('c', frame, new Set(['c'])).deliver).toBeUndefined()
+    expect(z.stats().duplicates).toBe(1)
+  })
+
+  it('floods from where a route broke: next hop gone, or pointing back', () => {
+    const b = new SignalRelay('b', random)
+    const fromZ: SignalRelayFrame = { type: 'signal-relay', origin: 'z', to: 'a', nonce: 1, ttl: 5, data }
+    b.receive('c', fromZ, new Set(['a', 'c'])) // b learns z via c
+    expect(b.routeTo('z')).toBe('c')
+    // c's channel closed: b floods to its remaining neighbours.
+    const toZ: SignalRelayFrame = { type: 'signal-relay', origin: 'a', to: 'z', nonce: 2, ttl: 5, data }
+    const out = b.receive('a', toZ, new Set(['a', 'd', 'e'])).forward
+    expect(out.map((s) => s.to).sort()).toEqual(['d', 'e'])
+    expect(b.routeTo('z')).toBeUndefined()
+    expect(b.stats()).toMatchObject({ routesBroken: 1, floods: 1 })
+
+    // A route to z via c, and c sends b a frame for z: c thinks z is behind b. Flood.
+    b.receive('c', { ...fromZ, nonce: 3 }, new Set(['a', 'c']))
+    const back = b.receive('c', { ...toZ, origin: 'x', nonce: 4 }, new Set(['a', 'c'])).forward
+    expect(back.map((s) => s.to)).toEqual(['a'])
+    expect(b.stats().routesBroken).toBe(2)
+  })
+
+  it('drops its route and floods once when a routed signal comes back (a loop)', () => {
+    const b = new SignalRelay('b', random)
+    b.receive(
+      'c',
+      { type: 'signal-relay', origin: 'z', to: 'q', nonce: 1, ttl: 5, data },
+      new Set(['a', 'c']),
+    )
+    const toZ: SignalRelayFrame = { type: 'signal-relay', origin: 'a', to: 'z', nonce: 2, ttl: 5, data }
+    expect(b.receive('a', toZ, new Set(['a', 'c', 'd'])).forward.map((s) => s.to)).toEqual(['c'])
+    // The same signal returns from d: the path beyond c led back here.
+    const again = b.receive('d', { ...toZ, ttl: 2 }, new Set(['a', 'c', 'd'])).forward
+    expect(again.map((s) => s.to).sort()).toEqual(['c'])
+    expect(frameOf(again).ttl).toBe(1)
+    expect(b.routeTo('z')).toBeUndefined()
+    expect(b.stats().loops).toBe(1)
+    // A third copy is an ordinary duplicate.
+    expect(b.receive('c', toZ, new Set(['a', 'c', 'd'])).forward).toEqual([])
+  })
+
+  it('detects a loop back to the origin too', () => {
+    const a = new SignalRelay('a', random)
+    a.receive(
+      'b',
+      { type: 'signal-relay', origin: 'z', to: 'q', nonce: 1, ttl: 5, data },
+      new Set(['b', 'c']),
+    )
+    const out = a.originate('z', data, new Set(['b', 'c']))
+    expect(out.map((s) => s.to)).toEqual(['b'])
+    const back = a.receive('c', { ...frameOf(out), ttl: 4 }, new Set(['b', 'c'])).forward
+    expect(back.map((s) => s.to)).toEqual(['b'])
+    expect(a.stats().loops).toBe(1)
+  })
+
+  it('drops malformed and forgotten frames, never throws', () => {
+    const b = new SignalRelay('b', random)
+    const linked = new Set(['a', 'c'])
+    const base: SignalRelayFrame = { type: 'signal-relay', origin: 'a', to: 'z', nonce: 1, ttl: 3, data }
+    expect(b.receive('a', { ...base, to: 'a' }, linked)).toEqual({ forward: [] }) // to its own origin
+    expect(b.receive('c', { ...base, to: 'c' }, linked)).toEqual({ forward: [] }) // to the peer passing it
+    expect(b.receive('a', { ...base, origin: 'b', nonce: 9 }, linked)).toEqual({ forward: [] }) // "ours", never sent
+    expect(b.originate('b', data, linked)).toEqual([]) // to itself
+    expect(b.stats().rejected).toBe(4)
+    expect(b.routeTo('a')).toBeUndefined()
+  })
+
+  it('keeps routes and remembered signals bounded', () => {
+    const b = new SignalRelay('b', random)
+    const linked = new Set(['a', 'c'])
+    const extra = 500
+    for (let i = 0; i < SIGNAL_RELAY_SEEN + extra; i++)
+      b.receive('a', { type: 'signal-relay', origin: `o${i}`, to: 'z', nonce: i, ttl: 0, data }, linked)
+    const s = b.stats()
+    expect(s.routes).toBe(SIGNAL_RELAY_ROUTES)
+    expect(s.remembered).toBe(SIGNAL_RELAY_SEEN)
+    expect(b.routeTo('o0')).toBeUndefined()
+    expect(b.routeTo(`o${SIGNAL_RELAY_SEEN + extra - 1}`)).toBe('a')
   })
 })
 

@@ -2,13 +2,28 @@
  * Connection signaling through the mesh: where a signal for a peer without a channel
  * goes, and which copies to drop. Pure: the node feeds it its open channels.
  *
- * Route: straight to `to` when a channel to it is open; otherwise to every neighbour,
- * which does the same with `ttl` one lower. With the default ttl of 1, a signal reaches
- * any peer within three hops (origin → neighbour → neighbour's neighbour → `to`), which
- * covers HyParView's passive candidates in rooms of a few dozen peers; farther peers
- * need the signaling server, which the shell keeps as the fallback. Every peer drops a
- * (origin, nonce) it has already seen, so the flood sends each signal at most once per
- * channel.
+ * Routing is on-demand, after AODV (RFC 3561) with the frame's own fields:
+ *
+ * - **Direct.** A channel to `to` is open: the frame goes straight to it.
+ * - **Discovery.** No route to `to` is known: the frame floods (every neighbour but the
+ *   one it came from), `ttl` one lower per hop. Starting at `SIGNAL_RELAY_TTL` = 8 it
+ *   reaches any peer within 10 hops, which covers the overlay of a room of thousands
+ *   (HyParView's ~5 neighbours per peer give a diameter near log₄ N).
+ * - **Reverse routes.** Every peer that takes a first copy of a frame from neighbour `n`
+ *   records `origin → n`. The target's answer therefore walks back hop by hop to the
+ *   origin without flooding, and records `target → previous hop` at every peer it
+ *   passes: the rest of the exchange (candidates both ways) is unicast along one path.
+ * - **Repair.** A route whose next hop has no open channel any more (a peer left), or
+ *   that points back where the frame came from, is dropped and the frame floods from
+ *   there with the ttl it has left. A routed frame that comes back to a peer that routed
+ *   it (a loop, or a dead end that flooded) drops that peer's route and floods it too.
+ *   Each peer sends a given signal at most once routed and once flooded.
+ *
+ * Every peer drops an (origin, nonce) it has already seen. Routes and seen signals are
+ * kept in bounded maps (LRU); there is no clock here: a route is replaced by newer news,
+ * dropped when broken, or evicted when least recently used. Signals sent before the
+ * target's first reply find no route and flood again: the client holds those (the
+ * initiator's trickled candidates) until that reply (client/src/webrtc/signal-router.ts).
  *
  *   const relay = new SignalRelay('a', random)
  *   const out = relay.originate('z', data, linked)          // frames to send
@@ -18,10 +33,17 @@ import type { PeerId } from '../ids'
 import type { Random } from '../random'
 import type { SignalRelayFrame } from '../wire/frame'
 
-/** Floods after the first hop when no channel to the target is known. */
-export const SIGNAL_RELAY_TTL = 1
-/** (origin, nonce) pairs remembered to drop copies: a few seconds of signaling in a busy room. */
+/**
+ * Hops a flood may still take after the first: reaches peers 10 hops away. The issue
+ * asks for rooms of thousands; a random overlay of degree 5 over 10,000 peers has a
+ * diameter of about 7, so 10 leaves room for HyParView's less-than-random views. A
+ * forged larger ttl is cut to this.
+ */
+export const SIGNAL_RELAY_TTL = 8
+/** (origin, nonce) pairs remembered to drop copies: every flood passes every peer, so a few minutes of signaling in a busy room. */
 export const SIGNAL_RELAY_SEEN = 2048
+/** Routes kept (one per origin peer heard from); least recently used first out. */
+export const SIGNAL_RELAY_ROUTES = 1024
 
 export interface RelaySend {
   readonly to: PeerId
@@ -34,8 +56,57 @@ export interface RelayReceived {
   readonly forward: RelaySend[]
 }
 
+/** What the relay did, since it was made. Frame counts are frames handed to the node to send. */
+export interface SignalRelayStats {
+  /** Signals this peer started. */
+  originated: number
+  /** Signals delivered to this peer (first copies). */
+  delivered: number
+  /** Frames sent straight to the target over its channel. */
+  sentDirect: number
+  /** Frames sent to the next hop of a known route. */
+  sentRouted: number
+  /** Frames sent while flooding (one per neighbour). */
+  sentFlooded: number
+  /** Signals this peer flooded: route discoveries and repairs. */
+  floods: number
+  /** Copies of a signal already seen, dropped. */
+  duplicates: number
+  /** Signals dropped with their ttl spent and no channel to the target. */
+  expired: number
+  /** Routes dropped because their next hop's channel is gone or points back. */
+  routesBroken: number
+  /** Routed signals that came back here: the route was dropped and the signal flooded. */
+  loops: number
+  /** Malformed signals (addressed to their origin or to the peer that passed them), or copies of our own we do not remember. */
+  rejected: number
+  /** Routes held now (≤ SIGNAL_RELAY_ROUTES). */
+  routes: number
+  /** Signals remembered now (≤ SIGNAL_RELAY_SEEN). */
+  remembered: number
+}
+
+/** Marks a signal this peer did not route (flooded, delivered, dropped or sent direct). */
+const NOT_ROUTED = null
+
 export class SignalRelay {
-  private readonly seen = new Set<string>()
+  /** (origin, nonce) → the next hop this peer routed the signal to, or NOT_ROUTED. Insertion-ordered: oldest first. */
+  private readonly seen = new Map<string, PeerId | typeof NOT_ROUTED>()
+  /** Destination → neighbour to send through. Insertion-ordered by last use: LRU first. */
+  private readonly routes = new Map<PeerId, PeerId>()
+  private readonly counts: Omit<SignalRelayStats, 'routes' | 'remembered'> = {
+    originated: 0,
+    delivered: 0,
+    sentDirect: 0,
+    sentRouted: 0,
+    sentFlooded: 0,
+    floods: 0,
+    duplicates: 0,
+    expired: 0,
+    routesBroken: 0,
+    loops: 0,
+    rejected: 0,
+  }
 
   constructor(
     private readonly self: PeerId,
@@ -43,6 +114,10 @@ export class SignalRelay {
   ) {}
 
   originate(to: PeerId, data: Uint8Array, linked: ReadonlySet<PeerId>): RelaySend[] {
+    if (to === this.self) {
+      this.counts.rejected++
+      return []
+    }
     const frame: SignalRelayFrame = {
       type: 'signal-relay',
       origin: this.self,
@@ -51,34 +126,111 @@ export class SignalRelay {
       ttl: SIGNAL_RELAY_TTL,
       data,
     }
-    this.remember(frame)
-    return this.route(frame, linked, undefined)
+    this.counts.originated++
+    const key = keyOf(frame)
+    this.remember(key)
+    return this.forward(key, frame, linked, undefined, true)
   }
 
   receive(from: PeerId, frame: SignalRelayFrame, linked: ReadonlySet<PeerId>): RelayReceived {
-    if (frame.origin === this.self || !this.remember(frame)) return { forward: [] }
-    if (frame.to === this.self) return { deliver: { from: frame.origin, data: frame.data }, forward: [] }
-    return { forward: this.route(frame, linked, from) }
+    if (frame.to === frame.origin || frame.to === from) {
+      this.counts.rejected++
+      return { forward: [] }
+    }
+    const key = keyOf(frame)
+    const routedTo = this.seen.get(key)
+    if (routedTo !== undefined) {
+      this.counts.duplicates++
+      if (routedTo === NOT_ROUTED || frame.to === this.self) return { forward: [] }
+      // It came back after this peer routed it on: the path beyond loops or ended in a
+      // repair flood. Either way the route is bad; flood from here (once).
+      this.counts.loops++
+      if (this.routes.get(frame.to) === routedTo) this.routes.delete(frame.to)
+      this.seen.set(key, NOT_ROUTED)
+      return { forward: this.forward(key, frame, linked, from, false) }
+    }
+    if (frame.origin === this.self) {
+      // Ours, but forgotten (or forged): nothing to learn, nowhere useful to send it.
+      this.counts.rejected++
+      return { forward: [] }
+    }
+    this.remember(key)
+    // The first copy came the fastest way from its origin: the way back.
+    if (from !== frame.origin) this.learn(frame.origin, from)
+    if (frame.to === this.self) {
+      this.counts.delivered++
+      return { deliver: { from: frame.origin, data: frame.data }, forward: [] }
+    }
+    return { forward: this.forward(key, frame, linked, from, true) }
   }
 
-  private route(frame: SignalRelayFrame, linked: ReadonlySet<PeerId>, from: PeerId | undefined): RelaySend[] {
-    if (linked.has(frame.to)) return [{ to: frame.to, frame }]
-    if (frame.ttl === 0 && from !== undefined) return []
-    const next = from === undefined ? frame : { ...frame, ttl: frame.ttl - 1 }
+  /** The next hop this peer would route a signal for `to` through, if it knows one. For tests and dashboards. */
+  routeTo(to: PeerId): PeerId | undefined {
+    return this.routes.get(to)
+  }
+
+  stats(): SignalRelayStats {
+    return { ...this.counts, routes: this.routes.size, remembered: this.seen.size }
+  }
+
+  /** Direct, else routed (when `useRoute` and a live route is known), else flooded. */
+  private forward(
+    key: string,
+    frame: SignalRelayFrame,
+    linked: ReadonlySet<PeerId>,
+    from: PeerId | undefined,
+    useRoute: boolean,
+  ): RelaySend[] {
+    // The originator sends the full ttl; each peer after it passes on one less.
+    const ttl = from === undefined ? frame.ttl : Math.min(frame.ttl, SIGNAL_RELAY_TTL) - 1
+    if (linked.has(frame.to)) {
+      this.counts.sentDirect++
+      return [{ to: frame.to, frame: withTtl(frame, Math.max(ttl, 0)) }]
+    }
+    if (ttl < 0) {
+      this.counts.expired++
+      return []
+    }
+    const next = withTtl(frame, ttl)
+    if (useRoute) {
+      const hop = this.routes.get(frame.to)
+      if (hop !== undefined) {
+        if (linked.has(hop) && hop !== from && hop !== frame.origin) {
+          this.learn(frame.to, hop) // most recently used
+          this.seen.set(key, hop)
+          this.counts.sentRouted++
+          return [{ to: hop, frame: next }]
+        }
+        this.routes.delete(frame.to)
+        this.counts.routesBroken++
+      }
+    }
+    this.counts.floods++
     const out: RelaySend[] = []
     for (const peer of linked) if (peer !== from && peer !== frame.origin) out.push({ to: peer, frame: next })
+    this.counts.sentFlooded += out.length
     return out
   }
 
-  /** False when this (origin, nonce) was seen already. */
-  private remember(frame: SignalRelayFrame): boolean {
-    const key = `${frame.origin} ${frame.nonce}`
-    if (this.seen.has(key)) return false
-    this.seen.add(key)
+  private learn(to: PeerId, via: PeerId): void {
+    this.routes.delete(to)
+    this.routes.set(to, via)
+    if (this.routes.size > SIGNAL_RELAY_ROUTES) {
+      const oldest = this.routes.keys().next().value
+      if (oldest !== undefined) this.routes.delete(oldest)
+    }
+  }
+
+  private remember(key: string): void {
+    this.seen.set(key, NOT_ROUTED)
     if (this.seen.size > SIGNAL_RELAY_SEEN) {
-      const oldest = this.seen.values().next().value
+      const oldest = this.seen.keys().next().value
       if (oldest !== undefined) this.seen.delete(oldest)
     }
-    return true
   }
 }
+
+const keyOf = (frame: SignalRelayFrame): string => `${frame.origin} ${frame.nonce}`
+
+const withTtl = (frame: SignalRelayFrame, ttl: number): SignalRelayFrame =>
+  frame.ttl === ttl ? frame : { ...frame, ttl }
