@@ -175,7 +175,7 @@ describe('SignalingHub with a failing cluster', () => {
     await new Promise((resolve) => setImmediate(resolve))
     const errors = b.t.frames()
     expect(errors).toHaveLength(5)
-    expect(errors[0]).toMatchObject({ type: 'error', code: 'internal', room: 'r', peer: 'elsewhere' })
+    expect(errors[0]).toMatchObject({ type: 'error', code: 'unavailable', room: 'r', peer: 'elsewhere' })
     expect(b.t.closedWith).toBeUndefined()
     expect(counts['dropped:cluster-error']).toBe(7)
   })

@@ -123,10 +123,10 @@ export class SignalingHub implements ClusterHandlers {
     this.observer.rejected?.(error.code)
     const o = this.options
     // Signals racing a peer's departure are normal under churn (trickle ICE sends several
-    // candidates before the first answer arrives), and an `internal` failure is ours, not
-    // the client's, so neither costs a strike; the frame rate limit still bounds how many
+    // candidates before the first answer arrives), and an `internal` or `unavailable`
+    // failure is ours, not the client's, so none costs a strike; the frame rate limit still bounds how many
     // a client can provoke.
-    if (error.code === 'unknown-peer' || error.code === 'internal') {
+    if (error.code === 'unknown-peer' || error.code === 'internal' || error.code === 'unavailable') {
       this.#send(session, error)
       return
     }
@@ -310,5 +310,5 @@ function unknownPeerFrame(room: RoomId, peer: PeerId): ErrorFrame {
 
 function clusterDownFrame(room: RoomId, peer: PeerId): ErrorFrame {
   const message = `cannot reach ${peer} in ${room}: the store shared with other instances is unavailable; try again later`
-  return { ...errorFrame('internal', message, room), peer }
+  return { ...errorFrame('unavailable', message, room), peer }
 }

@@ -190,7 +190,7 @@ describe('Redis dying mid-run', () => {
     outage.freeze()
     try {
       b.send({ type: 'signal', room: 'room', to: 'a1', data: 'into the void' })
-      expect(await b.next('error', 10_000)).toMatchObject({ code: 'internal', peer: 'a1' })
+      expect(await b.next('error', 10_000)).toMatchObject({ code: 'unavailable', peer: 'a1' })
     } finally {
       outage.thaw()
     }
@@ -208,7 +208,7 @@ describe('Redis dying mid-run', () => {
     expect(await a1.next('signal')).toMatchObject({ from: 'a2', data: 'local' })
     // A signal to another instance fails at once, with an error naming the peer.
     b.send({ type: 'signal', room: 'room', to: 'a1', data: 'across' })
-    expect(await b.next('error')).toMatchObject({ code: 'internal', room: 'room', peer: 'a1' })
+    expect(await b.next('error')).toMatchObject({ code: 'unavailable', room: 'room', peer: 'a1' })
     expect((await h.get(sb, '/metrics')).body).toMatch(
       /^gossip_mesh_signal_dropped_frames_total\{reason="cluster-error"\} [1-9]/m,
     )

@@ -85,6 +85,32 @@ describe('signaling client', () => {
     expect(events.signals).toEqual([['a', { x: 1 }]])
   })
 
+  it('a peer the server cannot reach (unknown, or its instance unreachable) is reported as such, not as a server error', async () => {
+    const unknown: string[] = []
+    const errors: string[] = []
+    const { c } = client({
+      handlers: {
+        onWelcome: () => {},
+        onSignal: () => {},
+        onError: (code, message) => errors.push(`${code}: ${message}`),
+        onUnknownPeer: (peer) => unknown.push(peer),
+      },
+    })
+    last().open()
+    last().receive({ type: 'welcome', room: 'r', peers: [] })
+    await c.joined
+    last().receive({ type: 'error', code: 'unknown-peer', message: 'no peer x in r', room: 'r', peer: 'x' })
+    last().receive({
+      type: 'error',
+      code: 'unavailable',
+      message: 'cannot reach y in r',
+      room: 'r',
+      peer: 'y',
+    })
+    expect(unknown).toEqual(['x', 'y'])
+    expect(errors).toEqual([])
+  })
+
   it('reports bad frames from the server and goes on', async () => {
     const { c, events } = client()
     last().open()

@@ -180,7 +180,12 @@ export function createSignalingClient(options: SignalingClientOptions): Signalin
           // A refusal would repeat on every retry: stop signaling (an offline peer keeps working).
           if (retrying) handlers.onError('server-error', `join refused: ${frame.code}: ${frame.message}`)
           failJoin(new MeshJoinError('GM_ERR_JOIN_FAILED', `${frame.code}: ${frame.message}`))
-        } else if (frame.code === 'unknown-peer' && handlers.onUnknownPeer !== undefined) {
+        } else if (
+          (frame.code === 'unknown-peer' || frame.code === 'unavailable') &&
+          handlers.onUnknownPeer !== undefined
+        ) {
+          // Unreachable through this server for now: stop signaling it; gossip or a later
+          // welcome brings it back.
           const peer = frame.peer ?? UNKNOWN_PEER.exec(frame.message)?.[1]
           if (peer !== undefined) handlers.onUnknownPeer(peer)
           else handlers.onError('server-error', `${frame.code}: ${frame.message}`)

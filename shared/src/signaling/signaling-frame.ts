@@ -35,7 +35,7 @@ export interface ErrorFrame {
   readonly code: SignalingErrorCode
   readonly message: string
   readonly room?: RoomId
-  /** With 'unknown-peer' and 'replaced': the peer the error is about. */
+  /** With 'unknown-peer', 'unavailable' and 'replaced': the peer the error is about. */
   readonly peer?: PeerId
 }
 
@@ -52,6 +52,8 @@ export type SignalingErrorCode =
   | 'forbidden-origin'
   | 'internal'
   | 'replaced'
+  /** A signal this instance cannot route now (the store shared with other instances is down); carries `room` and `peer`. */
+  | 'unavailable'
 
 export type Parsed<T> =
   | { readonly ok: true; readonly frame: T }
