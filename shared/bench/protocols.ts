@@ -9,6 +9,7 @@
  *   member list from the start.
  */
 import type { PeerId } from '../src/ids'
+import type { MemberIndex } from '../src/membership/member-index'
 import type { MeshNode } from '../src/node/mesh-node'
 import type { Random } from '../src/random'
 import type { Replica } from '../src/replica/replica'
@@ -25,6 +26,8 @@ export interface MakeContext {
   /** All members of the run, in index order (only the baseline may use it). */
   roster: readonly PeerId[]
   indexOf: (id: PeerId) => number
+  /** One per run, shared by every node: one copy of each id, member tables as typed arrays. */
+  memberIndex: MemberIndex
 }
 
 export interface Protocol {
@@ -59,7 +62,7 @@ export async function loadGossipMesh(): Promise<Protocol> {
     name: 'gossip-mesh',
     datagram: false,
     bootstrap: 'room',
-    make: ({ id, replica, random }) => createNode({ id, replica, random }),
+    make: ({ id, replica, random, memberIndex }) => createNode({ id, replica, random, memberIndex }),
   }
 }
 
@@ -67,7 +70,7 @@ export const BASELINE: Protocol = {
   name: 'baseline',
   datagram: true,
   bootstrap: 'roster',
-  make: ({ id, replica, random, roster, indexOf }) =>
+  make: ({ id, replica, random, roster, indexOf, memberIndex }) =>
     createPushGossipNode({
       id,
       replica,
@@ -78,7 +81,7 @@ export const BASELINE: Protocol = {
         id,
         random,
         roster,
-        internId: (other) => roster[indexOf(other)] ?? other,
+        memberIndex,
       }),
     }),
 }

@@ -9,6 +9,7 @@
  *   const row = runScenario(protocol, 1_000, 0.05, 42, DEFAULT_PLAN, payloadFrameTypes().numbers)
  */
 import type { PeerId } from '../src/ids'
+import { SharedMemberIndex } from '../src/membership/member-index'
 import { type Random, seededRandom } from '../src/random'
 import { SimNetwork } from '../src/sim/sim-network'
 import { SimRoom } from '../src/sim/sim-room'
@@ -219,11 +220,16 @@ function runPhases(
   const indexOf = (id: PeerId): number => net.indexOf(id)
   const rec = new Recorder(net, n, payloadTypes)
   const replicas: BenchReplica[] = []
+  const memberIndex = new SharedMemberIndex()
+  for (const id of ids) memberIndex.slotOf(id)
 
   const makeNode = (i: number, random: Random) => {
     const replica = createBenchReplica((id) => rec.delivered(i, id), plan.payloadBytes)
     replicas[i] = replica
-    return rec.wrap(i, protocol.make({ id: ids[i] as PeerId, replica, random, roster: ids, indexOf }))
+    return rec.wrap(
+      i,
+      protocol.make({ id: ids[i] as PeerId, replica, random, roster: ids, indexOf, memberIndex }),
+    )
   }
   /** Run in 250 ms steps, checking the budget between steps (a step of 1,000 nodes can take seconds). */
   const run = (ms: number): void => {

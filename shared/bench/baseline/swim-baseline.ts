@@ -5,6 +5,7 @@
  * member list from the start as a memberlist node that joined does.
  */
 import type { PeerId } from '../../src/ids'
+import type { MemberIndex } from '../../src/membership/member-index'
 import { createSwimNode } from '../../src/membership/swim-node'
 import type { MeshNode } from '../../src/node/mesh-node'
 import type { Random } from '../../src/random'
@@ -13,8 +14,8 @@ export interface BaselineMembershipContext {
   id: PeerId
   random: Random
   roster: readonly PeerId[]
-  /** The roster's copy of an id, so decoded ids do not each keep their own string. */
-  internId: (id: PeerId) => PeerId
+  /** The run's shared id index: one copy of each id, member tables as typed arrays. */
+  memberIndex: MemberIndex
 }
 
 /** Printed in the benchmark header. */
@@ -30,6 +31,6 @@ export function createBaselineMembership(ctx: BaselineMembershipContext): MeshNo
     random: ctx.random,
     roster: ctx.random.shuffle(ctx.roster),
     lifeguard: false,
-    internId: ctx.internId,
+    memberIndex: ctx.memberIndex,
   })
 }

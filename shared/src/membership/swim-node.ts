@@ -19,6 +19,7 @@ import type { Random } from '../random'
 import { decodeFrame, encodeFrame } from '../wire/codec'
 import type { SwimFrame } from '../wire/frame'
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../wire/limits'
+import type { MemberIndex } from './member-index'
 import { Swim } from './swim'
 import { resolveSwimOptions, type SwimOptions } from './swim-options'
 
@@ -31,8 +32,8 @@ export interface SwimNodeOptions extends SwimOptions {
   meta?: Uint8Array
   /** Decoder caps. Default DEFAULT_WIRE_LIMITS. */
   wireLimits?: WireLimits
-  /** Canonical id strings (a simulator shares one table across nodes). Default identity. */
-  internId?: (id: PeerId) => PeerId
+  /** Ids ↔ member-table slots (a simulator shares one index across nodes). Default: the node's own. */
+  memberIndex?: MemberIndex
 }
 
 export interface SwimNode extends MeshNode {
@@ -67,7 +68,7 @@ export function createSwimNode(options: SwimNodeOptions): SwimNode {
       },
     },
     'members',
-    options.internId,
+    options.memberIndex,
   )
 
   function dispatch(now: number, event: NodeEvent): void {

@@ -43,6 +43,39 @@ export interface SwimOptions {
   maxMetaBytes?: number
   /** Membership bytes piggybacked on one frame. Default 1,200: memberlist fills a 1,400-byte UDP packet. */
   piggybackBytes?: number
+  /**
+   * Over the overlay: most membership bytes in one MEMBER_GOSSIP frame. Default 8,192: a
+   * data channel carries it as one message (under the 16 KiB fragment), and a frame every
+   * gossip interval then keeps up with ~2,000 changes a second per link, a room of
+   * 10,000 joining at once.
+   */
+  gossipBytes?: number
+  /**
+   * Over the overlay: most news items waiting for the slowest neighbour. Default 4,096
+   * (~300 KB at most); a link further behind skips the oldest (`newsOverrun`) and is
+   * repaired by snapshots.
+   */
+  newsLogCapacity?: number
+  /**
+   * Over the overlay: a new link is sent the news of this last stretch of time, so a flood
+   * is not missed by a peer whose links changed while it went by. Default 1,000 ms: a
+   * flood's lifetime at a peer (a few gossip intervals).
+   */
+  newsRetainMs?: number
+  /**
+   * Over the overlay: period of membership anti-entropy, a digest of the member table sent
+   * to one random neighbour (and to every new neighbour), answered with the records where
+   * the tables differ. Default 3,000 ms: flooding delivers news in well under a second;
+   * this repairs what a flood missed, at ~1 KB per round (memberlist's full push-pull
+   * runs every 30 s, but sends the whole table).
+   */
+  memberDigestIntervalMs?: number
+  /**
+   * A digest bucket that changed this recently is not answered: it holds news the flood is
+   * still delivering. Default 2,000 ms: a flood crosses a 10,000-peer overlay in ~10 hops
+   * of ~50 ms plus a gossip interval each.
+   */
+  memberDigestSettleMs?: number
   /** Indirect probes this peer relays at once for others. Default 64: bounds memory against PING_REQ floods. */
   maxRelays?: number
   /**
@@ -71,6 +104,11 @@ export const SWIM_DEFAULTS: ResolvedSwimOptions = {
   deadRetentionMs: 120_000,
   maxMetaBytes: DEFAULT_WIRE_LIMITS.maxMetaBytes,
   piggybackBytes: 1_200,
+  gossipBytes: 8_192,
+  newsLogCapacity: 4_096,
+  newsRetainMs: 1_000,
+  memberDigestIntervalMs: 3_000,
+  memberDigestSettleMs: 2_000,
   maxRelays: 64,
   maxMembers: 20_000,
 }
@@ -89,6 +127,11 @@ export function resolveSwimOptions(options: SwimOptions = {}): ResolvedSwimOptio
     'lateToleranceMs',
     'deadRetentionMs',
     'piggybackBytes',
+    'gossipBytes',
+    'newsLogCapacity',
+    'newsRetainMs',
+    'memberDigestIntervalMs',
+    'memberDigestSettleMs',
     'maxRelays',
     'maxMembers',
   ])

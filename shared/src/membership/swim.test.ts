@@ -99,7 +99,7 @@ describe('SWIM refutation and rejoin', () => {
     expect(swim.stats.refutations).toBe(1)
     expect(swim.healthScore).toBe(1)
     // The refutation is queued as news for others.
-    expect(swim.piggyback()).toContainEqual(
+    expect(swim.piggyback('m1')).toContainEqual(
       expect.objectContaining({ id: 'me', state: 'alive', incarnation: 2 }),
     )
   })

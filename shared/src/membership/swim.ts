@@ -23,19 +23,17 @@
 import type { PeerId } from '../ids'
 import type { MemberView } from '../node/member-view'
 import { RandomSet } from '../node/random-set'
-import { TimerHeap } from '../node/timer-heap'
 import type { Random } from '../random'
 import type { MemberState, MemberUpdate, SwimFrame } from '../wire/frame'
 import { MAX_INCARNATION } from '../wire/limits'
 import { BroadcastQueue } from './broadcast-queue'
-import {
-  applyHealthDelta,
-  failedProbeHealthDelta,
-  retransmitLimit,
-  scaleByHealth,
-  suspicionBounds,
-  suspicionTimeoutMs,
-} from './lifeguard'
+import { applyHealthDelta, failedProbeHealthDelta, retransmitLimit, scaleByHealth } from './lifeguard'
+import { bucketOf, bucketsFor, idHash, MemberDigest } from './member-digest'
+import { LocalMemberIndex, type MemberIndex } from './member-index'
+import { MemberTable, rank } from './member-table'
+import { NewsLog } from './news-log'
+import { type ProbeRing, SlotRing } from './slot-ring'
+import { Suspicions } from './suspicions'
 import type { ResolvedSwimOptions } from './swim-options'
 
 export type ProbeScope = 'members' | 'neighbors'
@@ -62,21 +60,12 @@ export interface SwimStats {
   membersRejected: number
   /** Alive or suspect news about a forgotten member, at or below its last known incarnation. */
   staleRejected: number
+  /** 'neighbors' scope: news a lagging link never got because the news log was full. */
+  newsOverrun: number
+  /** Records sent to neighbours whose membership digest differed from ours. */
+  digestRecordsSent: number
 }
 
-/** alive < suspect < dead < left at one incarnation. A switch, not a keyed lookup: this runs for every piggybacked record. */
-function rank(state: MemberState): number {
-  switch (state) {
-    case 'alive':
-      return 0
-    case 'suspect':
-      return 1
-    case 'dead':
-      return 2
-    default:
-      return 3
-  }
-}
 const EMPTY = new Uint8Array(0)
 /**
  * Forgotten members remembered by id and last incarnation, oldest evicted first. Without
@@ -86,29 +75,9 @@ const EMPTY = new Uint8Array(0)
  */
 export const MAX_FORGOTTEN = 1_024
 
-class Entry {
-  /** Whether an item of the reap queue still refers to this entry (one at most). */
-  reapQueued = false
-  constructor(
-    public state: MemberState,
-    public incarnation: number,
-    public meta: Uint8Array,
-    public since: number,
-    /** The original accuser of a suspect or dead record (forwarded, never replaced by a relayer). */
-    public accuser: PeerId = '',
-  ) {}
-}
-
 /** Increments an incarnation, saturating at the wire cap. */
 function nextIncarnation(incarnation: number): number {
   return Math.min(incarnation + 1, MAX_INCARNATION)
-}
-
-interface Suspicion {
-  readonly incarnation: number
-  readonly start: number
-  readonly accusers: Set<PeerId>
-  deadline: number
 }
 
 interface Probe {
@@ -146,31 +115,35 @@ export class Swim {
     missedDeadlines: 0,
     membersRejected: 0,
     staleRejected: 0,
+    newsOverrun: 0,
+    digestRecordsSent: 0,
   }
-  private readonly table = new Map<PeerId, Entry>()
+  /** Every member this peer remembers, by slot of `index`. */
+  private readonly table: MemberTable
+  private readonly selfSlot: number
   /** Members alive or suspect, self included: the N of every log N. */
   private liveCount = 0
+  /** Members alive (not suspect), self excluded: for random picks by the overlay. */
+  private aliveCount = 0
   /** Probe candidates: live members ('members' scope) or the host's neighbours. */
-  private readonly ring = new RandomSet<PeerId>()
+  private readonly ring: ProbeRing
   private ringCursor = 0
-  /** Members declared dead and still remembered: candidates for partition healing. */
+  /** Members declared dead and still remembered: candidates for partition healing (few). */
   private readonly deadSet = new RandomSet<PeerId>()
-  /** Members alive (not suspect), self excluded: O(1) uniform picks for overlay repairs. */
-  private readonly aliveSet = new RandomSet<PeerId>()
   /** Forgotten ids and their last incarnation, oldest first, at most MAX_FORGOTTEN. */
   private readonly forgotten = new Map<PeerId, number>()
   /** Dead and left members in the order they will be forgotten (retention is constant); one item per entry at most. */
   private readonly reapQueue: { id: PeerId; at: number }[] = []
   private reapHead = 0
+  /** 'members' scope: memberlist's transmit-limited queue. */
   private readonly queue = new BroadcastQueue()
-  private readonly suspicions = new Map<PeerId, Suspicion>()
-  private readonly suspicionTimers = new TimerHeap<PeerId>()
-  /**
-   * Per id, the earliest suspicion timer pending. A later deadline is not pushed: that
-   * timer re-arms when it fires. So a member flapping suspect/alive adds no timers, and
-   * each id holds at most one timer per Lifeguard confirmation.
-   */
-  private readonly armedAt = new Map<PeerId, number>()
+  /** 'neighbors' scope: news flooded once per overlay link. */
+  private readonly news: NewsLog | undefined
+  /** Merging a snapshot: members new to us are not news to anyone else. */
+  private quiet = false
+  /** Bucket sums over live members, for membership anti-entropy. */
+  private readonly digestSums = new MemberDigest()
+  private readonly suspicions: Suspicions
   private readonly relays = new Map<number, Relay>()
   private probe: Probe | undefined
   private nextProbeAt = Number.POSITIVE_INFINITY
@@ -189,9 +162,16 @@ export class Swim {
     private readonly random: Random,
     private readonly host: SwimHost,
     private readonly scope: ProbeScope,
-    /** Maps a decoded id to a canonical string; a simulator shares one table across nodes to save memory. */
-    private readonly intern: (id: PeerId) => PeerId = (id) => id,
-  ) {}
+    /** Ids ↔ table slots; a simulator shares one across nodes to save memory. */
+    private readonly index: MemberIndex = new LocalMemberIndex(),
+  ) {
+    this.suspicions = new Suspicions(o)
+    this.selfSlot = index.slotOf(self)
+    this.table = new MemberTable(index.capacity)
+    // Over the overlay the ring holds a few neighbours; over datagrams, every member.
+    this.ring = scope === 'neighbors' ? new RandomSet<PeerId>() : new SlotRing(index)
+    if (scope === 'neighbors') this.news = new NewsLog(o.newsLogCapacity, o.newsRetainMs)
+  }
 
   // ------------------------------------------------------------------ lifecycle
 
@@ -203,13 +183,14 @@ export class Swim {
     this.stopped = false
     this.incarnation = incarnation
     this.meta = meta
-    this.table.set(this.self, new Entry('alive', incarnation, meta, now))
+    this.table.put(this.selfSlot, 'alive', incarnation, meta, now)
+    this.digestSums.add(now, idHash(this.self), incarnation)
     this.liveCount = 1
     // A random phase keeps peers that start together from probing in lockstep.
     this.nextProbeAt = now + this.random.int(this.o.probeIntervalMs)
     this.nextGossipAt = now + this.o.gossipIntervalMs
-    if (announce) this.enqueue(this.selfUpdate())
-    this.host.changed(this.view(this.self, this.table.get(this.self) as Entry), undefined)
+    if (announce) this.enqueue(now, this.selfUpdate())
+    this.host.changed(this.view(this.selfSlot), undefined)
   }
 
   /**
@@ -218,11 +199,13 @@ export class Swim {
    */
   seed(now: number, ids: readonly PeerId[]): void {
     for (const raw of ids) {
-      if (raw === this.self || this.table.has(raw)) continue
-      const id = this.intern(raw)
-      this.table.set(id, new Entry('alive', 0, EMPTY, now))
+      if (raw === this.self || this.table.has(this.index.find(raw))) continue
+      const slot = this.index.slotOf(raw)
+      const id = this.index.idAt(slot)
+      this.table.put(slot, 'alive', 0, EMPTY, now)
+      this.digestSums.add(now, idHash(id), 0)
       this.liveCount++
-      this.aliveSet.add(id)
+      this.aliveCount++
       if (this.scope === 'members') this.ring.add(id)
     }
     // SWIM §4.3, memberlist: a fresh random order. Walked in roster order, every peer
@@ -234,19 +217,20 @@ export class Swim {
 
   /** Leave gracefully: returns the `left` record the host should send to every neighbour now. */
   leave(now: number): MemberUpdate {
-    const me = this.table.get(this.self) as Entry
+    const me = this.selfSlot
     // Idempotent: a second call repeats the goodbye without another incarnation.
-    if (me.state === 'left') return this.selfUpdate()
+    if (this.table.stateOf(me) === 'left') return this.selfUpdate()
     this.incarnation = nextIncarnation(this.incarnation)
-    me.state = 'left'
-    me.incarnation = this.incarnation
-    me.since = now
+    this.digestSums.remove(now, idHash(this.self), this.table.incarnationOf(me))
+    this.table.setState(me, 'left')
+    this.table.setIncarnation(me, this.incarnation)
+    this.table.setSince(me, now)
     this.liveCount--
     this.stopped = true
     this.probe = undefined
     const update = this.selfUpdate()
-    this.enqueue(update)
-    this.host.changed(this.view(this.self, me), 'alive')
+    this.enqueue(now, update)
+    this.host.changed(this.view(me), 'alive')
     return update
   }
 
@@ -254,25 +238,27 @@ export class Swim {
   setMeta(now: number, meta: Uint8Array): void {
     this.meta = meta
     this.incarnation = nextIncarnation(this.incarnation)
-    const me = this.table.get(this.self) as Entry
-    me.meta = meta
-    me.incarnation = this.incarnation
-    me.since = now
-    this.enqueue(this.selfUpdate())
-    this.host.changed(this.view(this.self, me), 'alive')
+    this.table.setMeta(this.selfSlot, meta)
+    this.reincarnate(now, this.selfSlot, this.incarnation)
+    this.table.setSince(this.selfSlot, now)
+    this.enqueue(now, this.selfUpdate())
+    this.host.changed(this.view(this.selfSlot), 'alive')
   }
 
   // ------------------------------------------------------------------ the host's view of the overlay
 
   /** 'neighbors' scope: `peer` can now be probed directly. */
   addNeighbor(peer: PeerId): void {
-    if (this.scope === 'neighbors' && peer !== this.self) this.ring.add(peer)
+    if (this.scope !== 'neighbors' || peer === this.self) return
+    this.ring.add(peer)
+    this.news?.addLink(peer)
   }
 
   /** 'neighbors' scope: `peer` left the active view; a probe of it is abandoned, not judged. */
   removeNeighbor(peer: PeerId): void {
     if (this.scope !== 'neighbors') return
     this.ring.delete(peer)
+    this.news?.removeLink(peer)
     if (this.probe?.target === peer) this.probe = undefined
   }
 
@@ -292,14 +278,14 @@ export class Swim {
    */
   connectFailed(now: number, peer: PeerId): void {
     if (this.stopped || now < this.graceUntil) return
-    const e = this.table.get(peer)
-    if (e !== undefined && isLive(e.state)) this.accuse(now, peer)
+    const state = this.stateOf(peer)
+    if (state !== undefined && isLive(state)) this.accuse(now, peer)
   }
 
   // ------------------------------------------------------------------ frames
 
   onFrame(now: number, from: PeerId, frame: SwimFrame): void {
-    this.merge(now, frame.members)
+    this.merge(now, frame.members, from)
     if (this.stopped) return
     switch (frame.type) {
       case 'ping':
@@ -333,23 +319,42 @@ export class Swim {
     return this.forgotten.get(id)
   }
 
-  /** Merge membership news (piggybacked on any frame). */
-  merge(now: number, updates: readonly MemberUpdate[]): void {
-    for (const u of updates) this.apply(now, u)
+  /** Merge membership news (piggybacked on any frame) from neighbour `from`. */
+  merge(now: number, updates: readonly MemberUpdate[], from: PeerId = ''): void {
+    for (const u of updates) this.apply(now, u, from)
   }
 
-  /** Up to `piggybackBytes` of queued news, for the host to attach to any frame it sends. */
-  piggyback(): MemberUpdate[] {
-    return this.queue.take(this.o.piggybackBytes, retransmitLimit(this.o.retransmitMult, this.liveCount))
+  /**
+   * Merge a slice of a neighbour's member table (a join snapshot): members new to us are
+   * recorded but not passed on, since everyone but us already holds them. Changes to
+   * members we knew are news as usual.
+   */
+  mergeSnapshot(now: number, updates: readonly MemberUpdate[], from: PeerId): void {
+    this.quiet = true
+    try {
+      this.merge(now, updates, from)
+    } finally {
+      this.quiet = false
+    }
+  }
+
+  /** Up to `piggybackBytes` of news for `to`, for the host to attach to any frame it sends there. */
+  piggyback(to: PeerId, maxBytes = this.o.piggybackBytes): MemberUpdate[] {
+    if (this.news !== undefined) return this.news.take(to, maxBytes)
+    return this.queue.take(maxBytes, retransmitLimit(this.o.retransmitMult, this.liveCount))
+  }
+
+  private hasNews(): boolean {
+    return this.news !== undefined ? this.news.pending() : this.queue.size > 0
   }
 
   // ------------------------------------------------------------------ time
 
   nextWakeAt(): number {
-    let at = Math.min(this.suspicionTimers.peek(), this.reapAt())
+    let at = Math.min(this.suspicions.nextAt(), this.reapAt())
     if (this.stopped) return at
     at = Math.min(at, this.probe === undefined ? this.nextProbeAt : this.probeEventAt(this.probe))
-    if (this.queue.size > 0) at = Math.min(at, this.nextGossipAt)
+    if (this.hasNews()) at = Math.min(at, this.nextGossipAt)
     const firstRelay = this.relays.values().next()
     if (!firstRelay.done) at = Math.min(at, firstRelay.value.deadline)
     return at
@@ -378,7 +383,7 @@ export class Swim {
     if (this.probe === undefined && now >= this.nextProbeAt) this.startProbe(now)
     if (now >= this.nextGossipAt) {
       this.nextGossipAt = now + this.o.gossipIntervalMs
-      if (this.queue.size > 0) this.gossip()
+      if (this.hasNews()) this.gossip()
     }
   }
 
@@ -397,52 +402,77 @@ export class Swim {
   }
 
   member(id: PeerId): MemberView | undefined {
-    const e = this.table.get(id)
-    return e === undefined ? undefined : this.view(id, e)
+    const slot = this.index.find(id)
+    return this.table.has(slot) ? this.view(slot) : undefined
   }
 
   members(): MemberView[] {
     const out: MemberView[] = []
-    for (const [id, e] of this.table) out.push(this.view(id, e))
+    for (let slot = 0; slot < this.table.span; slot++) if (this.table.has(slot)) out.push(this.view(slot))
     return out
   }
 
   stateOf(id: PeerId): MemberState | undefined {
-    return this.table.get(id)?.state
+    return this.table.stateOf(this.index.find(id))
   }
 
   /** Our record of `id`, as gossip would carry it. */
   recordOf(id: PeerId): MemberUpdate | undefined {
-    const e = this.table.get(id)
-    if (e === undefined) return undefined
-    return {
-      id,
-      state: e.state,
-      incarnation: e.incarnation,
-      meta: e.state === 'alive' ? e.meta : EMPTY,
-      // The original accuser: a relayer is not an independent witness (Lifeguard counts accusers).
-      from: e.state === 'suspect' || e.state === 'dead' ? e.accuser || this.self : '',
-    }
+    const slot = this.index.find(id)
+    return this.table.has(slot) ? this.recordAt(slot) : undefined
   }
 
   /** When the suspicion of `id` will turn into dead, if it is suspect. */
   suspicionDeadline(id: PeerId): number | undefined {
-    return this.suspicions.get(id)?.deadline
+    return this.suspicions.deadline(id)
   }
 
   /** Every live member's record: the state a joiner is sent. */
   snapshot(): MemberUpdate[] {
     const out: MemberUpdate[] = []
-    for (const id of this.table.keys()) {
-      const r = this.recordOf(id)
-      if (r !== undefined && isLive(r.state)) out.push(r)
+    for (let slot = 0; slot < this.table.span; slot++) {
+      const state = this.table.stateOf(slot)
+      if (state !== undefined && isLive(state)) out.push(this.recordAt(slot))
     }
+    return out
+  }
+
+  /** The membership digest at the granularity that fits our table (see member-digest.ts). */
+  digest(): number[] {
+    return this.digestSums.coarse(bucketsFor(this.liveCount))
+  }
+
+  /**
+   * Our records (any state) in the buckets where `theirs` differs from our digest: what
+   * the neighbour that sent it lacks or holds differently. Empty when the digests match.
+   */
+  recordsDiffering(now: number, theirs: readonly number[]): MemberUpdate[] {
+    const buckets = this.digestSums.differing(theirs, now - this.o.memberDigestSettleMs)
+    const out: MemberUpdate[] = []
+    if (buckets === undefined) return out
+    for (let slot = 0; slot < this.table.span; slot++)
+      if (this.table.has(slot) && buckets[bucketOf(idHash(this.index.idAt(slot)))] === 1)
+        out.push(this.recordAt(slot))
+    this.stats.digestRecordsSent += out.length
     return out
   }
 
   /** A random member believed alive (not self), or undefined; O(1) expected. */
   randomLive(): PeerId | undefined {
-    return this.aliveSet.pick(this.random)
+    if (this.aliveCount === 0) return undefined
+    // Rejection sampling over the table's slots (mostly alive in practice), then a scan
+    // from a random start: no per-member set to keep, at 10,000 members per peer.
+    const span = this.table.span
+    for (let tries = 0; tries < 32; tries++) {
+      const slot = this.random.int(span)
+      if (slot !== this.selfSlot && this.table.stateOf(slot) === 'alive') return this.index.idAt(slot)
+    }
+    const start = this.random.int(span)
+    for (let k = 0; k < span; k++) {
+      const slot = (start + k) % span
+      if (slot !== this.selfSlot && this.table.stateOf(slot) === 'alive') return this.index.idAt(slot)
+    }
+    return undefined
   }
 
   /** A random member declared dead and still remembered (for partition healing). */
@@ -479,7 +509,7 @@ export class Swim {
         this.ringCursor = 0
       }
       const id = this.ring.at(this.ringCursor++) as PeerId
-      const state = this.table.get(id)?.state
+      const state = this.stateOf(id)
       // Neighbours we have no record of yet are probed too: they are connected, so alive until shown otherwise.
       if (state === undefined || isLive(state)) return id
     }
@@ -569,101 +599,56 @@ export class Swim {
   /** This peer's own evidence against `id`: start a suspicion or confirm one. */
   private accuse(now: number, id: PeerId): void {
     this.stats.accusations++
-    const e = this.table.get(id)
-    if (e === undefined) {
+    const slot = this.index.find(id)
+    const state = this.table.stateOf(slot)
+    if (state === undefined) {
       // A neighbour we never had a record of: it is suspect at incarnation 0, which any word from it refutes.
       this.apply(now, { id, state: 'suspect', incarnation: 0, meta: EMPTY, from: this.self })
       return
     }
-    if (!isLive(e.state)) return
-    this.apply(now, { id, state: 'suspect', incarnation: e.incarnation, meta: EMPTY, from: this.self })
-  }
-
-  private startSuspicion(now: number, id: PeerId, incarnation: number, accuser: PeerId): void {
-    const s: Suspicion = { incarnation, start: now, accusers: new Set([accuser]), deadline: 0 }
-    this.suspicions.set(id, s)
-    this.stats.suspicionsRaised++
-    this.rearm(id, s)
-  }
-
-  /** A further independent accuser: Lifeguard shortens the timeout. Returns whether it was new. */
-  private confirm(id: PeerId, accuser: PeerId): boolean {
-    const s = this.suspicions.get(id)
-    // The cheap tests first: a saturated suspicion needs no hashing of the accuser's id.
-    if (s === undefined || !this.o.lifeguard || s.accusers.size > this.expectedConfirmations()) return false
-    if (s.accusers.has(accuser)) return false
-    s.accusers.add(accuser)
-    this.rearm(id, s)
-    return true
-  }
-
-  private expectedConfirmations(): number {
-    const k = this.o.suspicionMult - 2
-    // memberlist: with too few peers to confirm, do not wait for confirmations.
-    return this.liveCount - 2 < k ? 0 : k
-  }
-
-  private rearm(id: PeerId, s: Suspicion): void {
-    const { minMs, maxMs } = suspicionBounds(
-      this.liveCount,
-      this.o.suspicionMult,
-      this.o.suspicionMaxMult,
-      this.o.probeIntervalMs,
-    )
-    const timeout = this.o.lifeguard
-      ? suspicionTimeoutMs(s.accusers.size - 1, this.expectedConfirmations(), minMs, maxMs)
-      : minMs
-    s.deadline = s.start + timeout
-    this.arm(id, s.deadline)
+    if (!isLive(state)) return
+    this.apply(now, {
+      id,
+      state: 'suspect',
+      incarnation: this.table.incarnationOf(slot),
+      meta: EMPTY,
+      from: this.self,
+    })
   }
 
   private expireSuspicions(now: number): void {
-    for (const id of this.suspicionTimers.popDue(now)) {
-      if ((this.armedAt.get(id) ?? Number.POSITIVE_INFINITY) <= now) this.armedAt.delete(id)
-      const s = this.suspicions.get(id)
-      if (s === undefined) continue // refuted
-      if (s.deadline > now) {
-        this.arm(id, s.deadline) // a newer suspicion, or one pushed later by a grace period
-        continue
-      }
-      if (now < this.graceUntil || this.stopped) {
-        // Stalled just now: frames that may refute this are still queued behind us.
-        if (!this.stopped) this.arm(id, this.graceUntil)
-        continue
-      }
-      this.apply(now, { id, state: 'dead', incarnation: s.incarnation, meta: EMPTY, from: this.self })
-      if (this.table.get(id)?.state === 'dead') this.stats.declaredDead++
+    // Stalled just now (grace period): frames that may refute are still queued behind us.
+    for (const { id, incarnation } of this.suspicions.due(now, this.graceUntil, !this.stopped)) {
+      this.apply(now, { id, state: 'dead', incarnation, meta: EMPTY, from: this.self })
+      if (this.stateOf(id) === 'dead') this.stats.declaredDead++
     }
-  }
-
-  private arm(id: PeerId, at: number): void {
-    const armed = this.armedAt.get(id)
-    if (armed !== undefined && armed <= at) return
-    this.armedAt.set(id, at)
-    this.suspicionTimers.push(at, id)
   }
 
   // ------------------------------------------------------------------ the merge rules
 
-  private apply(now: number, u: MemberUpdate): void {
+  private apply(now: number, u: MemberUpdate, from: PeerId = ''): void {
     if (u.id === this.self) {
       this.aboutSelf(now, u)
       return
     }
-    const e = this.table.get(u.id)
-    if (e !== undefined) {
+    const known = this.index.find(u.id)
+    if (this.table.has(known)) {
       // The common case on a full piggyback: news we already hold. It is decided on the
       // incarnation and state alone, before anything is allocated or queued.
-      if (u.incarnation < e.incarnation) return
-      if (u.incarnation === e.incarnation) {
-        const order = rank(u.state) - rank(e.state)
+      const incarnation = this.table.incarnationOf(known)
+      if (u.incarnation < incarnation) return
+      if (u.incarnation === incarnation) {
+        const order = rank(u.state) - rank(this.table.stateOf(known) as MemberState)
         if (order < 0) return
         if (order === 0) {
-          if (u.state === 'suspect' && this.confirm(u.id, u.from)) this.enqueue(u)
+          if (u.state === 'suspect' && this.suspicions.confirm(u.id, u.from, this.liveCount))
+            this.enqueue(now, u, from)
+          // The neighbour holds what we would send it: skip it in the flood.
+          else if (from !== '') this.news?.heard(from, u.id, u.incarnation, u.state)
           return
         }
       }
-      this.update(now, u, e)
+      this.update(now, u, known, from)
       return
     }
     // News of an unknown dead or left member is not worth remembering.
@@ -682,33 +667,33 @@ export class Swim {
       return
     }
     const alive = u.state === 'alive'
-    const entry = new Entry(
-      u.state,
-      u.incarnation,
-      alive ? copyBytes(u.meta) : EMPTY,
-      now,
-      alive ? '' : u.from,
-    )
-    const id = this.intern(u.id)
-    this.table.set(id, entry)
-    this.transition(now, id, entry, undefined, u.from)
-    this.enqueue(alive ? withMeta(u, id, entry.meta) : u)
-    this.host.changed(this.view(id, entry), undefined)
+    const slot = this.index.slotOf(u.id)
+    const id = this.index.idAt(slot)
+    this.table.put(slot, u.state, u.incarnation, alive ? copyBytes(u.meta) : EMPTY, now, alive ? '' : u.from)
+    this.digestSums.add(now, idHash(id), u.incarnation, u.state === 'suspect')
+    this.transition(now, id, slot, undefined, u.from)
+    if (!this.quiet) this.enqueue(now, alive ? withMeta(u, id, this.table.metaOf(slot)) : u, from)
+    this.host.changed(this.view(slot), undefined)
   }
 
   /** Newer news about a known member. */
-  private update(now: number, u: MemberUpdate, e: Entry): void {
-    const previous = e.state
-    const metaChanged = u.state === 'alive' && !sameBytes(e.meta, u.meta)
-    e.incarnation = u.incarnation
+  private update(now: number, u: MemberUpdate, slot: number, from: PeerId): void {
+    const t = this.table
+    const previous = t.stateOf(slot) as MemberState
+    const metaChanged = u.state === 'alive' && !sameBytes(t.metaOf(slot), u.meta)
+    const id = this.index.idAt(slot)
+    const hash = idHash(id)
+    if (isLive(previous)) this.digestSums.remove(now, hash, t.incarnationOf(slot), previous === 'suspect')
+    if (isLive(u.state)) this.digestSums.add(now, hash, u.incarnation, u.state === 'suspect')
+    t.setIncarnation(slot, u.incarnation)
     // A copy: the decoded bytes are a view that would pin the whole received frame.
-    if (metaChanged) e.meta = copyBytes(u.meta)
-    if (previous !== u.state || metaChanged) e.since = now
-    if (u.state === 'suspect' || u.state === 'dead') e.accuser = u.from
-    e.state = u.state
-    this.transition(now, u.id, e, previous, u.from)
-    this.enqueue(u.state === 'alive' ? withMeta(u, u.id, e.meta) : u)
-    this.host.changed(this.view(u.id, e), previous)
+    if (metaChanged) t.setMeta(slot, copyBytes(u.meta))
+    if (previous !== u.state || metaChanged) t.setSince(slot, now)
+    t.setAccuser(slot, u.state === 'suspect' || u.state === 'dead' ? u.from : '')
+    t.setState(slot, u.state)
+    this.transition(now, id, slot, previous, u.from)
+    this.enqueue(now, u.state === 'alive' ? withMeta(u, id, t.metaOf(slot)) : u, from)
+    this.host.changed(this.view(slot), previous)
   }
 
   /** Someone says something about us: refute anything but the truth with a higher incarnation. */
@@ -718,43 +703,45 @@ export class Swim {
     if (u.state === 'alive' && u.incarnation === this.incarnation) return
     // Saturates: at the cap a refutation cannot outrank the accusation, but every frame still decodes.
     this.incarnation = nextIncarnation(u.incarnation)
-    const me = this.table.get(this.self) as Entry
-    me.incarnation = this.incarnation
-    me.since = now
+    this.reincarnate(now, this.selfSlot, this.incarnation)
+    this.table.setSince(this.selfSlot, now)
     if (u.state !== 'alive') {
       this.stats.refutations++
       if (this.o.lifeguard) this.health = applyHealthDelta(this.health, 1, this.o.awarenessMaxMultiplier)
     }
-    this.enqueue(this.selfUpdate())
-    this.host.changed(this.view(this.self, me), 'alive')
+    this.enqueue(now, this.selfUpdate())
+    this.host.changed(this.view(this.selfSlot), 'alive')
   }
 
   /** Bookkeeping of a state change: counts, probe list, suspicion, dead set, reaping. */
   private transition(
     now: number,
     id: PeerId,
-    e: Entry,
+    slot: number,
     previous: MemberState | undefined,
     accuser: PeerId,
   ): void {
+    const state = this.table.stateOf(slot) as MemberState
     const was = previous !== undefined && isLive(previous)
-    const is = isLive(e.state)
+    const is = isLive(state)
     if (is && !was) this.liveCount++
     if (was && !is) this.liveCount--
-    if (e.state === 'alive') this.aliveSet.add(id)
-    else this.aliveSet.delete(id)
+    if (state === 'alive' && previous !== 'alive') this.aliveCount++
+    if (state !== 'alive' && previous === 'alive') this.aliveCount--
     if (this.scope === 'members') {
       // A newcomer goes to a random place in the round-robin (SWIM §4.3), not to its end.
       if (is) this.ring.addAtRandom(id, this.random)
       else this.ring.delete(id)
     }
-    if (e.state === 'suspect') this.startSuspicion(now, id, e.incarnation, accuser)
-    else this.suspicions.delete(id)
-    if (e.state === 'dead') this.deadSet.add(id)
+    if (state === 'suspect') {
+      this.suspicions.start(now, id, this.table.incarnationOf(slot), accuser, this.liveCount)
+      this.stats.suspicionsRaised++
+    } else this.suspicions.delete(id)
+    if (state === 'dead') this.deadSet.add(id)
     else this.deadSet.delete(id)
     if (!is) {
-      if (!e.reapQueued) {
-        e.reapQueued = true
+      if (!this.table.reapQueued(slot)) {
+        this.table.setReapQueued(slot, true)
         this.reapQueue.push({ id, at: now + this.o.deadRetentionMs })
       }
       if (this.probe?.target === id) this.probe = undefined
@@ -770,21 +757,24 @@ export class Swim {
       const r = this.reapQueue[this.reapHead] as { id: PeerId; at: number }
       if (r.at > now) break
       this.reapHead++
-      const e = this.table.get(r.id)
-      if (e === undefined) continue
-      e.reapQueued = false
-      if (isLive(e.state)) continue
-      const due = e.since + this.o.deadRetentionMs
+      const slot = this.index.find(r.id)
+      const state = this.table.stateOf(slot)
+      if (state === undefined) continue
+      this.table.setReapQueued(slot, false)
+      if (isLive(state)) continue
+      const due = this.table.sinceOf(slot) + this.o.deadRetentionMs
       if (due > now) {
         // Changed since it was queued (dead, then alive, then left again): wait out its own retention.
-        e.reapQueued = true
+        this.table.setReapQueued(slot, true)
         this.reapQueue.push({ id: r.id, at: due })
         continue
       }
-      this.table.delete(r.id)
+      const incarnation = this.table.incarnationOf(slot)
+      this.table.forget(slot)
+      if (!this.ring.has(r.id)) this.index.release(slot)
       this.deadSet.delete(r.id)
       this.forgotten.delete(r.id)
-      this.forgotten.set(r.id, e.incarnation)
+      this.forgotten.set(r.id, incarnation)
       if (this.forgotten.size > MAX_FORGOTTEN)
         this.forgotten.delete(this.forgotten.keys().next().value as PeerId)
     }
@@ -801,11 +791,15 @@ export class Swim {
     // Over a sparse overlay a neighbour that is skipped may have no other source of the
     // news, so each round covers every neighbour (the transmission limit still caps the
     // total); over a connectionless transport, `gossipFanout` random members as memberlist.
-    const targets =
-      this.scope === 'neighbors'
-        ? this.ring.values().slice()
-        : this.ring.sample(this.random, this.o.gossipFanout)
-    for (const to of targets) {
+    if (this.news !== undefined) {
+      for (const to of this.ring.values().slice()) {
+        const members = this.news.take(to, this.o.gossipBytes)
+        if (members.length > 0) this.host.send(to, { type: 'member-gossip', members })
+      }
+      this.stats.newsOverrun = this.news.overrun
+      return
+    }
+    for (const to of this.ring.sample(this.random, this.o.gossipFanout)) {
       if (this.queue.size === 0) break
       this.send(to, { type: 'member-gossip', members: [] })
     }
@@ -817,31 +811,55 @@ export class Swim {
   }
 
   private send(to: PeerId, frame: SwimFrame): void {
-    const members = frame.members.length > 0 ? frame.members : this.piggyback()
+    const members = frame.members.length > 0 ? frame.members : this.piggyback(to)
     this.host.send(to, { ...frame, members })
   }
 
-  private enqueue(u: MemberUpdate): void {
-    this.queue.enqueue(u)
+  /** News to pass on; `from` is the neighbour it came from ('' when it is ours). */
+  private enqueue(now: number, u: MemberUpdate, from: PeerId = ''): void {
+    if (this.news !== undefined) this.news.append(now, u, from)
+    else this.queue.enqueue(u)
   }
 
   private selfUpdate(): MemberUpdate {
-    const me = this.table.get(this.self) as Entry
+    return this.recordAt(this.selfSlot)
+  }
+
+  /** The record in `slot`, as gossip carries it. */
+  private recordAt(slot: number): MemberUpdate {
+    const t = this.table
+    const state = t.stateOf(slot) as MemberState
     return {
-      id: this.self,
-      state: me.state,
-      incarnation: me.incarnation,
-      meta: me.state === 'alive' ? me.meta : EMPTY,
-      from: '',
+      id: this.index.idAt(slot),
+      state,
+      incarnation: t.incarnationOf(slot),
+      meta: state === 'alive' ? t.metaOf(slot) : EMPTY,
+      // The original accuser: a relayer is not an independent witness (Lifeguard counts accusers).
+      from: state === 'suspect' || state === 'dead' ? t.accuserOf(slot) || this.self : '',
     }
+  }
+
+  /** A live entry's new incarnation, kept in the digest. */
+  private reincarnate(now: number, slot: number, incarnation: number): void {
+    const hash = idHash(this.index.idAt(slot))
+    this.digestSums.remove(now, hash, this.table.incarnationOf(slot))
+    this.table.setIncarnation(slot, incarnation)
+    this.digestSums.add(now, hash, incarnation)
   }
 
   private scaled(ms: number): number {
     return scaleByHealth(ms, this.health)
   }
 
-  private view(id: PeerId, e: Entry): MemberView {
-    return { id, state: e.state, version: e.incarnation, meta: e.meta, since: e.since }
+  private view(slot: number): MemberView {
+    const t = this.table
+    return {
+      id: this.index.idAt(slot),
+      state: t.stateOf(slot) as MemberState,
+      version: t.incarnationOf(slot),
+      meta: t.metaOf(slot),
+      since: t.sinceOf(slot),
+    }
   }
 }
 

@@ -56,14 +56,6 @@ const MAX_OPENERS_OUT = 3
 /** Least time between two rounds of digests pushed after anti-entropy brought news. */
 const REPAIR_PUSH_INTERVAL_MS = 1_000
 
-/**
- * Whether `theirs` is so far below `mine` that a snapshot is cheaper than waiting for
- * gossip: small gaps are news in flight and close by themselves.
- */
-export function membershipGap(mine: number, theirs: number): boolean {
-  return mine - theirs > Math.max(3, mine / 20)
-}
-
 class ComposedNode implements GossipNode {
   readonly id: PeerId
   private readonly stat: NodeStats = { ...emptyStats(), sentByType: {}, bytesByType: {} }
@@ -84,6 +76,7 @@ class ComposedNode implements GossipNode {
   private now = 0
   private wakeAt = Number.POSITIVE_INFINITY
   private nextAntiEntropyAt = Number.POSITIVE_INFINITY
+  private nextMemberDigestAt = Number.POSITIVE_INFINITY
   /** When to push digests to every neighbour after anti-entropy brought news (rate-limited). */
   private repairPushAt = Number.POSITIVE_INFINITY
   private lastRepairPush = Number.NEGATIVE_INFINITY
@@ -109,7 +102,7 @@ class ComposedNode implements GossipNode {
         changed: (member, previous) => this.memberChanged(member, previous),
       },
       'neighbors',
-      o.internId,
+      o.memberIndex,
     )
     this.overlay = new HyParView(o.id, o, o.random, {
       send: (to, frame) => this.send(to, frame),
@@ -207,6 +200,7 @@ class ComposedNode implements GossipNode {
         passive: this.overlay.passiveView().length,
       },
       broadcast: { ...this.tree.stats },
+      relay: this.relay.stats(),
     }
   }
 
@@ -217,6 +211,7 @@ class ComposedNode implements GossipNode {
     this.swim.start(now, this.o.meta, this.o.incarnation)
     this.overlay.start(now)
     this.nextAntiEntropyAt = now + this.o.antiEntropyIntervalMs
+    this.nextMemberDigestAt = now + this.o.random.int(this.o.memberDigestIntervalMs)
   }
 
   private dispatch(now: number, event: Exclude<NodeEvent, { type: 'start' }>): void {
@@ -250,10 +245,12 @@ class ComposedNode implements GossipNode {
         if (now >= this.nextAntiEntropyAt) {
           this.nextAntiEntropyAt = now + this.o.antiEntropyIntervalMs
           const peer = this.o.random.pick(this.overlay.activeView())
-          if (peer !== undefined) {
-            this.sendDigest(peer, true)
-            this.send(peer, { type: 'member-digest', live: this.swim.size })
-          }
+          if (peer !== undefined) this.sendDigest(peer, true)
+        }
+        if (now >= this.nextMemberDigestAt) {
+          this.nextMemberDigestAt = now + this.o.memberDigestIntervalMs
+          const peer = this.o.random.pick(this.overlay.activeView())
+          if (peer !== undefined) this.send(peer, { type: 'member-digest', buckets: this.swim.digest() })
         }
         break
       case 'local-update':
@@ -321,7 +318,7 @@ class ComposedNode implements GossipNode {
         this.overlay.onFrame(now, from, f)
         break
       case 'ihave':
-        this.swim.merge(now, f.members)
+        this.swim.merge(now, f.members, from)
         if (this.overlay.isActive(from)) this.tree.onFrame(now, from, f)
         break
       case 'update':
@@ -335,18 +332,23 @@ class ComposedNode implements GossipNode {
       case 'sync-digest':
         this.onDigest(from, f)
         break
+      case 'member-snapshot':
+        this.swim.mergeSnapshot(now, f.members, from)
+        break
       case 'member-digest':
-        // A neighbour that knows far fewer members than we do missed its join snapshot. A
-        // 3-byte frame asks for up to megabytes: only active neighbours, once per round.
+        // Membership anti-entropy: answer with our records where the digests differ. A
+        // small frame can ask for the whole table: only active neighbours, once per round.
         if (!this.overlay.isActive(from)) {
           this.drop(from, 'unsolicited', 'member digest from a peer outside the active view')
           break
         }
         if (
-          membershipGap(this.swim.size, f.live) &&
-          now - (this.lastSnapshotTo.get(from) ?? Number.NEGATIVE_INFINITY) >= this.o.antiEntropyIntervalMs
-        )
-          this.sendSnapshot(from)
+          now - (this.lastSnapshotTo.get(from) ?? Number.NEGATIVE_INFINITY) >=
+          this.o.antiEntropyIntervalMs
+        ) {
+          const records = this.swim.recordsDiffering(now, f.buckets)
+          if (records.length > 0) this.sendSnapshot(from, records)
+        }
         break
       case 'sync-diff':
         this.onDiff(from, f)
@@ -407,17 +409,19 @@ class ComposedNode implements GossipNode {
     this.swim.addNeighbor(peer)
     this.tree.neighborUp(peer)
     if (this.overlay.joinedThrough(peer)) this.sendSnapshot(peer)
+    // A new link is where a flood may have gone missing (the overlay reshaped while news
+    // went by): compare member tables now rather than at the next round.
+    else this.send(peer, { type: 'member-digest', buckets: this.swim.digest() })
     // Catch up at once rather than waiting for the next anti-entropy round.
     this.sendDigest(peer, true)
   }
 
-  /** The join state transfer: a joiner gets every live member from its contact (memberlist's push-pull on join). */
-  private sendSnapshot(peer: PeerId): void {
+  /** The join state transfer (every live member, memberlist's push-pull on join), or the records a member digest showed missing. */
+  private sendSnapshot(peer: PeerId, all: readonly MemberUpdate[] = this.swim.snapshot()): void {
     this.lastSnapshotTo.set(peer, this.now)
-    const all = this.swim.snapshot()
     const chunk = this.o.wireLimits.maxListItems
     for (let i = 0; i < all.length; i += chunk)
-      this.send(peer, { type: 'member-gossip', members: all.slice(i, i + chunk) })
+      this.send(peer, { type: 'member-snapshot', members: all.slice(i, i + chunk) })
   }
 
   private memberChanged(member: MemberView, previous: string | undefined): void {
@@ -525,7 +529,7 @@ class ComposedNode implements GossipNode {
   private send(to: PeerId, frame: Frame): void {
     let f = frame
     // IHAVE batches go out regularly anyway: membership news rides along for free.
-    if (f.type === 'ihave' && f.members.length === 0) f = { ...f, members: this.swim.piggyback() }
+    if (f.type === 'ihave' && f.members.length === 0) f = { ...f, members: this.swim.piggyback(to) }
     const bytes = encodeFrame(f)
     if (bytes.length > this.o.wireLimits.maxFrameBytes) {
       // The receiver would drop it unread: report it here instead of failing silently there.
@@ -557,6 +561,7 @@ class ComposedNode implements GossipNode {
       this.overlay.nextWakeAt(),
       this.tree.nextWakeAt(),
       this.nextAntiEntropyAt,
+      this.nextMemberDigestAt,
       this.repairPushAt,
     )
   }

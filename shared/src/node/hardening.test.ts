@@ -158,14 +158,18 @@ describe('tiny frames asking for big replies (review #4)', () => {
     const { node } = nodeWith(['b', 'c'])
     const members = Array.from({ length: 500 }, (_, i) => alive(`m${i}`, 1))
     frame(node, 1, 'b', { type: 'member-gossip', members })
-    const digest: Frame = { type: 'member-digest', live: 0 }
-    expect(sentFrames(frame(node, 2, 'c', digest), 'member-gossip').length).toBeGreaterThan(0)
-    expect(sentFrames(frame(node, 3, 'c', digest), 'member-gossip')).toHaveLength(0)
-    expect(sentFrames(frame(node, 5_003, 'c', digest), 'member-gossip').length).toBeGreaterThan(0)
+    // Buckets that changed in the last memberDigestSettleMs are news still being flooded: not answered.
+    expect(
+      sentFrames(frame(node, 2, 'c', { type: 'member-digest', buckets: [0] }), 'member-snapshot'),
+    ).toHaveLength(0)
+    const digest: Frame = { type: 'member-digest', buckets: [0] }
+    expect(sentFrames(frame(node, 3_000, 'c', digest), 'member-snapshot').length).toBeGreaterThan(0)
+    expect(sentFrames(frame(node, 3_001, 'c', digest), 'member-snapshot')).toHaveLength(0)
+    expect(sentFrames(frame(node, 8_001, 'c', digest), 'member-snapshot').length).toBeGreaterThan(0)
     // A channel still handshaking is not an active neighbour.
-    node.handle(6_000, { type: 'neighbor-up', peer: 'x' })
-    const fromX = frame(node, 6_001, 'x', digest)
-    expect(sentFrames(fromX, 'member-gossip')).toHaveLength(0)
+    node.handle(9_000, { type: 'neighbor-up', peer: 'x' })
+    const fromX = frame(node, 9_001, 'x', digest)
+    expect(sentFrames(fromX, 'member-snapshot')).toHaveLength(0)
     expect(fromX).toContainEqual(expect.objectContaining({ type: 'dropped', reason: 'unsolicited' }))
   })
 

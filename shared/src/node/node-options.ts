@@ -10,6 +10,7 @@ import {
   resolvePlumtreeOptions,
 } from '../broadcast/plumtree-options'
 import { isPeerId, type PeerId } from '../ids'
+import { LocalMemberIndex, type MemberIndex } from '../membership/member-index'
 import { resolveSwimOptions, SWIM_DEFAULTS, type SwimOptions } from '../membership/swim-options'
 import {
   HYPARVIEW_DEFAULTS,
@@ -41,11 +42,11 @@ export interface NodeOptions extends SwimOptions, HyParViewOptions, PlumtreeOpti
   /** Decoder caps. Default DEFAULT_WIRE_LIMITS. */
   wireLimits?: WireLimits
   /**
-   * Maps a decoded peer id to a canonical string instance. Default identity. A simulator
-   * running thousands of nodes in one process passes a shared table, so member tables
-   * share one copy of each id instead of one per node.
+   * Peer ids ↔ member-table slots. Default: a new index of this node's own. A simulator
+   * running thousands of nodes in one process passes one `SharedMemberIndex` to all, so
+   * they share one copy of each id and their tables stay a few typed arrays.
    */
-  internId?: (id: PeerId) => PeerId
+  memberIndex?: MemberIndex
 }
 
 export type ResolvedNodeOptions = Required<NodeOptions>
@@ -58,7 +59,6 @@ export const NODE_DEFAULTS = {
   meta: new Uint8Array(0),
   incarnation: 1,
   wireLimits: DEFAULT_WIRE_LIMITS,
-  internId: (id: PeerId): PeerId => id,
 } as const
 
 export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
@@ -72,10 +72,13 @@ export function resolveNodeOptions(options: NodeOptions): ResolvedNodeOptions {
     ...resolveSwimOptions(options),
     ...resolveHyParViewOptions(options),
     ...resolvePlumtreeOptions(options),
+    // Never a default shared between nodes: each peer's index is its own.
+    memberIndex: given.memberIndex ?? new LocalMemberIndex(),
   } as ResolvedNodeOptions
   if (!Number.isSafeInteger(o.incarnation) || o.incarnation < 0 || o.incarnation > MAX_INCARNATION)
     throw new NodeOptionsError('incarnation', `must be an integer from 0 to ${MAX_INCARNATION}`)
-  if (typeof o.internId !== 'function') throw new NodeOptionsError('internId', 'must be a function')
+  if (typeof o.memberIndex.slotOf !== 'function')
+    throw new NodeOptionsError('memberIndex', 'must be a MemberIndex')
   if (!(o.meta instanceof Uint8Array)) throw new NodeOptionsError('meta', 'must be a Uint8Array')
   if (o.maxMetaBytes > o.wireLimits.maxMetaBytes)
     throw new NodeOptionsError(

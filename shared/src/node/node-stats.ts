@@ -2,6 +2,7 @@
 import type { PlumtreeStats } from '../broadcast/plumtree'
 import type { SwimStats } from '../membership/swim'
 import type { OverlayStats } from '../overlay/hyparview'
+import type { SignalRelayStats } from './signal-relay'
 
 export interface NodeStats {
   framesSent: number
@@ -26,6 +27,8 @@ export interface NodeStats {
   membership?: SwimStats & { healthScore: number; members: number }
   overlay?: OverlayStats & { active: number; passive: number }
   broadcast?: PlumtreeStats
+  /** Mesh-relayed connection signaling (frame 21): routes, floods, drops. */
+  relay?: SignalRelayStats
 }
 
 export function emptyStats(): NodeStats {

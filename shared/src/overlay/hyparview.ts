@@ -276,6 +276,17 @@ export class HyParView {
         continue
       }
       if (l.phase === 'connecting' || l.phase === 'requested') this.stats.failedConnects++
+      if (l.phase === 'requested' || l.phase === 'open') {
+        // The channel is open and the handshake timed out: the peer may have taken us into
+        // its active view (its reply was lost). Say goodbye, or it would see a neighbour
+        // vanish and accuse us of failing.
+        l.phase = 'closing'
+        l.intent = undefined
+        l.retries = 0
+        l.deadline = now + this.o.disconnectRetryMs
+        this.host.send(peer, { type: 'disconnect' })
+        continue
+      }
       if (l.phase === 'connecting') this.passive.delete(peer)
       this.links.delete(peer)
       this.host.disconnect(peer)

@@ -69,7 +69,13 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   }),
   fc.record({ type: fc.constant('graft' as const), ids: fc.array(messageId, { maxLength: 8 }) }),
   fc.constant({ type: 'prune' as const }),
-  fc.record({ type: fc.constant('member-digest' as const), live: uint }),
+  fc.record({
+    type: fc.constant('member-digest' as const),
+    buckets: fc
+      .constantFrom(1, 2, 16, 256)
+      .chain((k) => fc.array(fc.nat({ max: 2 ** 32 - 1 }), { minLength: k, maxLength: k })),
+  }),
+  fc.record({ type: fc.constant('member-snapshot' as const), members }),
   fc.record({ type: fc.constant('ephemeral' as const), kind: fc.nat({ max: 255 }), payload: bytes(200) }),
 )
 

@@ -34,6 +34,7 @@ import {
   ackCodec,
   memberDigestCodec,
   memberGossipCodec,
+  memberSnapshotCodec,
   nackCodec,
   pingCodec,
   pingReqCodec,
@@ -62,6 +63,7 @@ const CODECS: readonly MessageCodec<any>[] = [
   memberDigestCodec,
   signalRelayCodec,
   ephemeralCodec,
+  memberSnapshotCodec,
 ]
 
 // biome-ignore lint/suspicious/noExplicitAny: see CODECS.

@@ -50,6 +50,8 @@ export const FrameType = {
   SignalRelay: 21,
   /** Ephemeral application state (e.g. editor awareness) for one neighbour; never forwarded by the core. */
   Ephemeral: 22,
+  /** SWIM: a slice of the sender's live members, merged without being re-gossiped (the join state transfer). */
+  MemberSnapshot: 23,
 } as const
 
 export type FrameTypeName = keyof typeof FrameType

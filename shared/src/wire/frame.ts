@@ -87,10 +87,24 @@ export interface MemberGossipFrame extends Piggyback {
   readonly type: 'member-gossip'
 }
 
-/** A tiny membership digest: how many members the sender believes alive or suspect. */
+/**
+ * Part of the sender's member table (its live members), for a peer that joined through it
+ * or fell far behind. Unlike MEMBER_GOSSIP, the receiver does not pass these records on as
+ * news: everyone else already holds them.
+ */
+export interface MemberSnapshotFrame {
+  readonly type: 'member-snapshot'
+  readonly members: readonly MemberUpdate[]
+}
+
+/**
+ * The sender's membership digest: 1 to 256 (a power of two) bucket sums of a hash of
+ * (id, incarnation) over its live members. The receiver answers with a MEMBER_SNAPSHOT of
+ * its records in the buckets that differ.
+ */
 export interface MemberDigestFrame {
   readonly type: 'member-digest'
-  readonly live: number
+  readonly buckets: readonly number[]
 }
 
 // ---------------------------------------------------------------- overlay (HyParView)
@@ -203,6 +217,7 @@ export type Frame =
   | SyncDiffFrame
   | SwimFrame
   | MemberDigestFrame
+  | MemberSnapshotFrame
   | OverlayFrame
   | SignalRelayFrame
   | EphemeralFrame

@@ -41,6 +41,9 @@ export const DEFAULT_WIRE_LIMITS: Readonly<WireLimits> = {
  * its frames decode. 2^32 - 1 refutations cannot happen in practice; a peer at the cap
  * stays there (increments saturate).
  */
+/** Most buckets of a membership digest (MEMBER_DIGEST); a digest has a power of two of them. */
+export const MAX_DIGEST_BUCKETS = 256
+
 export const MAX_INCARNATION = 0xffff_ffff
 
 /** Highest Plumtree hop count on the wire; a real tree is far shallower. Increments saturate. */

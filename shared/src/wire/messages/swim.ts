@@ -1,15 +1,19 @@
 /** Codecs of the SWIM frames. Each carries piggybacked membership updates last. */
+import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import { FrameFormatError } from '../decode-error'
 import type {
   AckFrame,
   MemberDigestFrame,
   MemberGossipFrame,
+  MemberSnapshotFrame,
   NackFrame,
   PingFrame,
   PingReqFrame,
 } from '../frame'
 import { FrameType } from '../frame-type'
-import { readPeerId, readUint } from '../reader'
+import { MAX_DIGEST_BUCKETS } from '../limits'
+import { readCount, readPeerId, readUint } from '../reader'
 import { readMemberUpdates, writeMemberUpdates } from './fields'
 import type { MessageCodec } from './message-codec'
 
@@ -67,7 +71,28 @@ export const memberDigestCodec: MessageCodec<MemberDigestFrame> = {
   number: FrameType.MemberDigest,
   kind: 'member-digest',
   write(enc, f) {
-    encoding.writeVarUint(enc, f.live)
+    encoding.writeVarUint(enc, f.buckets.length)
+    for (const b of f.buckets) encoding.writeUint32(enc, b)
   },
-  read: (dec) => ({ type: 'member-digest', live: readUint(dec) }),
+  read(dec) {
+    const count = readCount(dec, MAX_DIGEST_BUCKETS, 'member digest')
+    if (count === 0 || (count & (count - 1)) !== 0)
+      throw new FrameFormatError('malformed', `member digest has ${count} buckets, not a power of two`)
+    if (dec.arr.length - dec.pos < count * 4)
+      throw new FrameFormatError('truncated', 'member digest past end of frame')
+    const buckets: number[] = new Array(count)
+    for (let i = 0; i < count; i++) buckets[i] = decoding.readUint32(dec)
+    return { type: 'member-digest', buckets }
+  },
+}
+
+export const memberSnapshotCodec: MessageCodec<MemberSnapshotFrame> = {
+  number: FrameType.MemberSnapshot,
+  kind: 'member-snapshot',
+  write(enc, f) {
+    writeMemberUpdates(enc, f.members)
+  },
+  read(dec, limits) {
+    return { type: 'member-snapshot', members: readMemberUpdates(dec, limits) }
+  },
 }
