@@ -8,6 +8,7 @@
  *   const protocol = await loadProtocol('gossip-mesh')
  *   const row = runScenario(protocol, 1_000, 0.05, 42, DEFAULT_PLAN, payloadFrameTypes().numbers)
  */
+import { existsSync } from 'node:fs'
 import type { PeerId } from '../src/ids'
 import { SharedMemberIndex } from '../src/membership/member-index'
 import { type Random, seededRandom } from '../src/random'
@@ -161,6 +162,7 @@ export function runScenario(
   log: (line: string) => void = () => {},
 ): Row {
   const started = performance.now()
+  const stopFile = process.env.GM_BENCH_STOP_FILE
   let peakRss = process.memoryUsage.rss()
   let phaseName = 'join'
   /** Where in the phase the run is, for a budget stop's status (e.g. nodes joined so far). */
@@ -177,6 +179,9 @@ export function runScenario(
       throw new BudgetSpent(`time budget (${plan.budgetS} s) spent in ${where()}`)
     if (plan.memoryMB > 0 && rss > plan.memoryMB * 2 ** 20)
       throw new BudgetSpent(`memory budget (${plan.memoryMB} MB) spent in ${where()}`)
+    // A run is synchronous, so no signal handler can stop it: a file can (see README.md).
+    if (stopFile !== undefined && existsSync(stopFile))
+      throw new BudgetSpent(`stopped by ${stopFile} in ${where()}`)
   }
   const enter = (name: string): void => {
     log(
