@@ -70,6 +70,11 @@ export class Suspicions {
     return this.timers.peek()
   }
 
+  /** Timers pending (bounded: at most one per suspect id and confirmation). */
+  get pendingTimers(): number {
+    return this.timers.size
+  }
+
   /**
    * Suspicions past their deadline. While `holdUntil` is in the future (this peer has just
    * noticed it was stalled, and frames that may refute are still queued behind it) none

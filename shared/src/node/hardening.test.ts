@@ -232,8 +232,8 @@ describe('flapping members (review #5)', () => {
       swim.merge(i, [{ id: 'm2', state: 'dead', incarnation: inc, meta: EMPTY, from: 'x' }])
       swim.merge(i, [alive('m2', inc + 1)])
     }
-    const inside = swim as unknown as { suspicionTimers: { size: number }; reapQueue: unknown[] }
-    expect(inside.suspicionTimers.size).toBeLessThanOrEqual(2)
+    const inside = swim as unknown as { suspicions: { pendingTimers: number }; reapQueue: unknown[] }
+    expect(inside.suspicions.pendingTimers).toBeLessThanOrEqual(2)
     expect(inside.reapQueue.length).toBeLessThanOrEqual(1)
     // And the timers still work: an unrefuted suspicion ends in dead.
     swim.merge(2_000, [{ id: 'm3', state: 'suspect', incarnation: 0, meta: EMPTY, from: 'x' }])
