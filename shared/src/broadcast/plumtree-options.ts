@@ -6,14 +6,21 @@ import { NodeOptionsError, requireNumbers, stripUndefined } from '../node/option
 
 export interface PlumtreeOptions {
   /**
-   * IHAVE announcements are batched and flushed this often. Default 250 ms: long enough that
-   * the eager copy usually arrives first (one hop is ~50 ms), short enough that a lost copy
-   * is repaired within a second or so.
+   * IHAVE announcements (to every neighbour, tree links included) are batched and flushed
+   * this long after the first one queued. Default 250 ms: long enough that the push usually
+   * arrives first and a batch holds a busy room's burst (one hop is ~50 ms); short enough
+   * that a lost push, which its sender's announcement reveals, is GRAFTed within ~0.3 s.
    */
   lazyPushDelayMs?: number
-  /** Wait after the first IHAVE for a missing message before GRAFTing. Default 1,000 ms: the paper's timer, several hop latencies. */
+  /**
+   * Wait after a lazy neighbour's IHAVE for a message our tree has not brought, before
+   * fetching it from that neighbour (without making it a tree link); also the unit of the
+   * waits before a lazy link joins the tree where it looks broken. Default 1,000 ms: the
+   * paper's timer. A lost push over a tree link is GRAFTed at once instead; this covers a
+   * repair further up the tree (~0.3 s per lost hop) and a broken tree.
+   */
   graftTimeoutMs?: number
-  /** Wait before GRAFTing the next announcer when the first did not deliver. Default 500 ms: the paper's shorter second timer. */
+  /** Wait for the answer to a GRAFT before asking the next announcer (or the same one again). Default 500 ms: the paper's second timer, above a 99th-percentile round trip. */
   graftRetryMs?: number
   /** Messages kept to answer GRAFTs. Default 1,024: covers several seconds of a busy room; older losses fall to anti-entropy. */
   messageCacheSize?: number

@@ -97,6 +97,37 @@ describe('Plumtree broadcast', () => {
       expect(mesh.net.runUntilTrue(all, 15_000), `all delivered (seed ${seed})`).toBe(true)
     }))
 
+  it('at 10% frame loss, repairs follow the tree: every node gets every broadcast, about one push per receiver', () =>
+    withSeed((seed) => {
+      const n = 100
+      const mesh = buildMesh({ seed, n, loss: 0.1 })
+      mesh.net.runFor(10_000)
+      // The first broadcast floods every link and prunes the redundant ones.
+      mesh.write('p0')
+      mesh.net.runFor(5_000)
+      mesh.payloadFrames.update = 0
+      mesh.payloadFrames.diff = 0
+      // A busy room: a broadcast every 250 ms from changing origins, 20 of them.
+      const writes = Array.from({ length: 20 }, (_, i) => {
+        const origin = `p${(i * 37 + 11) % n}`
+        const w = { origin, seq: mesh.write(origin) }
+        mesh.net.runFor(250)
+        return w
+      })
+      const all = () => writes.every((w) => mesh.allHave(w.origin, w.seq))
+      expect(mesh.net.runUntilTrue(all, 10_000), `all delivered (seed ${seed})`).toBe(true)
+      mesh.net.runFor(3_000)
+      const pushes = mesh.payloadFrames.update / writes.length / (n - 1)
+      const diffs = mesh.payloadFrames.diff / writes.length / (n - 1)
+      console.info(
+        `n=${n} loss=0.1: Update frames per broadcast / (N-1) = ${pushes.toFixed(3)}, SyncDiff ${diffs.toFixed(3)} (seed ${seed})`,
+      )
+      // 1/0.9 = 1.11 is the floor (a lost frame is paid for). Seeds 1-8 measured
+      // 1.13-1.36; grafting a random announcer on a timer, which made it a tree link at
+      // every lost frame (the paper's repair), measured 1.60-1.63 here.
+      expect(pushes, `Update copies per broadcast (seed ${seed})`).toBeLessThan(1.45)
+    }))
+
   it('anti-entropy heals a long partition; each side takes the other back from the dead', () =>
     withSeed((seed) => {
       const mesh = buildMesh({ seed, n: 40 })

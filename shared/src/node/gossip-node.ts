@@ -502,7 +502,13 @@ class ComposedNode implements GossipNode {
   private onDiff(from: PeerId, f: SyncDiffFrame): void {
     // Data that only anti-entropy brought (a healed partition) is not in any Plumtree
     // message: pass it on by opening exchanges with the other neighbours, at most once a second.
-    if (this.applyRemote(from, f.diff) === 'changed' && this.repairPushAt === Number.POSITIVE_INFINITY)
+    // While a broadcast is in flight, news in a diff is almost surely that broadcast, which
+    // Plumtree delivers anyway; pushing digests then only finds the next one in flight.
+    if (
+      this.applyRemote(from, f.diff) === 'changed' &&
+      this.repairPushAt === Number.POSITIVE_INFINITY &&
+      !this.tree.inFlight(this.now)
+    )
       // Wait out the graft window first: a broadcast still in flight is not worth repairing.
       this.repairPushAt = Math.max(
         this.now + 2 * this.o.graftTimeoutMs,
