@@ -5,7 +5,13 @@ import { decodeFrame, encodeFrame } from '../wire/codec'
 import type { SignalRelayFrame } from '../wire/frame'
 import type { Effect } from './effect'
 import { createNode } from './gossip-node'
-import { SIGNAL_RELAY_ROUTES, SIGNAL_RELAY_SEEN, SIGNAL_RELAY_TTL, SignalRelay } from './signal-relay'
+import {
+  SIGNAL_RELAY_FLOODS_PER_ORIGIN,
+  SIGNAL_RELAY_ROUTES,
+  SIGNAL_RELAY_SEEN,
+  SIGNAL_RELAY_TTL,
+  SignalRelay,
+} from './signal-relay'
 
 const data = new Uint8Array([1, 2, 3])
 
@@ -182,6 +188,26 @@ describe('SignalRelay routing', () => {
     expect(s.remembered).toBe(SIGNAL_RELAY_SEEN)
     expect(b.routeTo('o0')).toBeUndefined()
     expect(b.routeTo(`o${SIGNAL_RELAY_SEEN + extra - 1}`)).toBe('a')
+  })
+
+  it('a peer making up nonces cannot make the room flood without end; others still flood', () => {
+    const b = new SignalRelay('b', random)
+    const linked = new Set(['a', 'c', 'd'])
+    const fromM = (nonce: number) =>
+      b.receive('a', { type: 'signal-relay', origin: 'm', to: 'z', nonce, ttl: 3, data }, linked).forward
+    for (let i = 0; i < SIGNAL_RELAY_FLOODS_PER_ORIGIN; i++) expect(fromM(i)).toHaveLength(2)
+    expect(fromM(SIGNAL_RELAY_FLOODS_PER_ORIGIN)).toEqual([])
+    expect(b.stats().floodsRefused).toBe(1)
+    const honest = b.receive(
+      'a',
+      { type: 'signal-relay', origin: 'h', to: 'z', nonce: 1, ttl: 3, data },
+      linked,
+    )
+    expect(honest.forward).toHaveLength(2)
+    // Once m's floods leave the remembered window, its budget comes back.
+    for (let i = 0; i < SIGNAL_RELAY_SEEN; i++)
+      b.receive('a', { type: 'signal-relay', origin: `x${i % 16}`, to: 'b', nonce: i, ttl: 0, data }, linked)
+    expect(fromM(10_000)).toHaveLength(2)
   })
 })
 

@@ -44,6 +44,14 @@ export const SIGNAL_RELAY_TTL = 8
 export const SIGNAL_RELAY_SEEN = 2048
 /** Routes kept (one per origin peer heard from); least recently used first out. */
 export const SIGNAL_RELAY_ROUTES = 1024
+/**
+ * Floods this peer passes on for one origin while their signals are remembered (the last
+ * SIGNAL_RELAY_SEEN signals). A connection costs its origin one flood (the route
+ * discovery) and rarely a repair; an active view is under 10 links, so 64 leaves room for
+ * a burst of reconnections, while a peer that makes up nonces cannot make the room flood
+ * without end. Further floods are dropped and counted (`floodsRefused`).
+ */
+export const SIGNAL_RELAY_FLOODS_PER_ORIGIN = 64
 
 export interface RelaySend {
   readonly to: PeerId
@@ -80,6 +88,8 @@ export interface SignalRelayStats {
   loops: number
   /** Malformed signals (addressed to their origin or to the peer that passed them), or copies of our own we do not remember. */
   rejected: number
+  /** Signals not flooded on because their origin already had SIGNAL_RELAY_FLOODS_PER_ORIGIN floods in the window. */
+  floodsRefused: number
   /** Routes held now (≤ SIGNAL_RELAY_ROUTES). */
   routes: number
   /** Signals remembered now (≤ SIGNAL_RELAY_SEEN). */
@@ -106,7 +116,12 @@ export class SignalRelay {
     routesBroken: 0,
     loops: 0,
     rejected: 0,
+    floodsRefused: 0,
   }
+  /** Signals of others this peer flooded, still in `seen`: key → origin. */
+  private readonly flooded = new Map<string, PeerId>()
+  /** Per origin, how many of those: a peer making up nonces cannot make the room flood without end. */
+  private readonly floodsBy = new Map<PeerId, number>()
 
   constructor(
     private readonly self: PeerId,
@@ -205,6 +220,17 @@ export class SignalRelay {
         this.counts.routesBroken++
       }
     }
+    if (from !== undefined) {
+      const floods = this.floodsBy.get(frame.origin) ?? 0
+      if (floods >= SIGNAL_RELAY_FLOODS_PER_ORIGIN) {
+        this.counts.floodsRefused++
+        return []
+      }
+      if (!this.flooded.has(key)) {
+        this.flooded.set(key, frame.origin)
+        this.floodsBy.set(frame.origin, floods + 1)
+      }
+    }
     this.counts.floods++
     const out: RelaySend[] = []
     for (const peer of linked) if (peer !== from && peer !== frame.origin) out.push({ to: peer, frame: next })
@@ -225,8 +251,20 @@ export class SignalRelay {
     this.seen.set(key, NOT_ROUTED)
     if (this.seen.size > SIGNAL_RELAY_SEEN) {
       const oldest = this.seen.keys().next().value
-      if (oldest !== undefined) this.seen.delete(oldest)
+      if (oldest !== undefined) {
+        this.seen.delete(oldest)
+        this.forgetFlood(oldest)
+      }
     }
+  }
+
+  private forgetFlood(key: string): void {
+    const origin = this.flooded.get(key)
+    if (origin === undefined) return
+    this.flooded.delete(key)
+    const left = (this.floodsBy.get(origin) ?? 1) - 1
+    if (left > 0) this.floodsBy.set(origin, left)
+    else this.floodsBy.delete(origin)
   }
 }
 
