@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { MemberUpdate } from '../wire/frame'
 import { BroadcastQueue } from './broadcast-queue'
-
-const alive = (id: string, incarnation = 1): MemberUpdate => ({
-  id,
-  state: 'alive',
-  incarnation,
-  meta: new Uint8Array(0),
-  from: '',
-})
+import { alive } from './test-records'
 
 describe('BroadcastQueue', () => {
   it('sends each update `limit` times, then forgets it', () => {

@@ -63,32 +63,7 @@ export class LocalMemberIndex implements MemberIndex {
   }
 }
 
-/** One index for every node of a simulation: slots are never reused. */
-export class SharedMemberIndex implements MemberIndex {
-  private readonly slots = new Map<PeerId, number>()
-  private readonly ids: PeerId[] = []
-
-  get capacity(): number {
-    return this.ids.length
-  }
-
-  slotOf(id: PeerId): number {
-    let slot = this.slots.get(id)
-    if (slot === undefined) {
-      slot = this.ids.length
-      this.slots.set(id, slot)
-      this.ids.push(id)
-    }
-    return slot
-  }
-
-  find(id: PeerId): number {
-    return this.slots.get(id) ?? -1
-  }
-
-  idAt(slot: number): PeerId {
-    return this.ids[slot] as PeerId
-  }
-
-  release(_slot: number): void {}
+/** One index for every node of a simulation: slots are never reused, since other nodes may hold them. */
+export class SharedMemberIndex extends LocalMemberIndex {
+  override release(_slot: number): void {}
 }

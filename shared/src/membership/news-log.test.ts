@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { MemberUpdate } from '../wire/frame'
 import { NewsLog } from './news-log'
+import { alive } from './test-records'
 
-const EMPTY = new Uint8Array(0)
-const alive = (id: string, incarnation = 1): MemberUpdate => ({
-  id,
-  state: 'alive',
-  incarnation,
-  meta: EMPTY,
-  from: '',
-})
 const ids = (updates: MemberUpdate[]) => updates.map((u) => `${u.id}@${u.incarnation}`)
 
 describe('NewsLog: membership news flooded once per link', () => {

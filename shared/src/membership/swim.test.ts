@@ -8,22 +8,9 @@ import { suspicionBounds } from './lifeguard'
 import { Swim } from './swim'
 import { createSwimNode } from './swim-node'
 import { resolveSwimOptions, type SwimOptions } from './swim-options'
+import { alive, suspect } from './test-records'
 
 const EMPTY = new Uint8Array(0)
-const suspect = (id: PeerId, incarnation: number, from: PeerId): MemberUpdate => ({
-  id,
-  state: 'suspect',
-  incarnation,
-  meta: EMPTY,
-  from,
-})
-const alive = (id: PeerId, incarnation: number, meta = EMPTY): MemberUpdate => ({
-  id,
-  state: 'alive',
-  incarnation,
-  meta,
-  from: '',
-})
 
 /** A Swim driven by hand: frames it sends and changes it reports are recorded. */
 function harness(options: SwimOptions = {}, roster: PeerId[] = [], self: PeerId = 'me') {

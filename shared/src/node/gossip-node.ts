@@ -250,7 +250,7 @@ class ComposedNode implements GossipNode {
         if (now >= this.nextMemberDigestAt) {
           this.nextMemberDigestAt = now + this.o.memberDigestIntervalMs
           const peer = this.o.random.pick(this.overlay.activeView())
-          if (peer !== undefined) this.send(peer, { type: 'member-digest', buckets: this.swim.digest() })
+          if (peer !== undefined) this.sendMemberDigest(peer)
         }
         break
       case 'local-update':
@@ -411,9 +411,13 @@ class ComposedNode implements GossipNode {
     if (this.overlay.joinedThrough(peer)) this.sendSnapshot(peer)
     // A new link is where a flood may have gone missing (the overlay reshaped while news
     // went by): compare member tables now rather than at the next round.
-    else this.send(peer, { type: 'member-digest', buckets: this.swim.digest() })
+    else this.sendMemberDigest(peer)
     // Catch up at once rather than waiting for the next anti-entropy round.
     this.sendDigest(peer, true)
+  }
+
+  private sendMemberDigest(peer: PeerId): void {
+    this.send(peer, { type: 'member-digest', buckets: this.swim.digest() })
   }
 
   /** The join state transfer (every live member, memberlist's push-pull on join), or the records a member digest showed missing. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../ids'
 import { Swim } from '../membership/swim'
 import { resolveSwimOptions } from '../membership/swim-options'
+import { alive } from '../membership/test-records'
 import { seededRandom } from '../random'
 import { createVectorReplica, encodeVectorUpdate } from '../replica/vector-replica'
 import { decodeFrame, encodeFrame } from '../wire/codec'
@@ -17,13 +18,6 @@ import { createNode, type GossipNode } from './gossip-node'
 import type { NodeOptions } from './node-options'
 
 const EMPTY = new Uint8Array(0)
-const alive = (id: PeerId, incarnation: number, meta = EMPTY): MemberUpdate => ({
-  id,
-  state: 'alive',
-  incarnation,
-  meta,
-  from: '',
-})
 
 /** Node 'a' with active neighbours `peers` (each asked to be a neighbour with high priority). */
 function nodeWith(peers: PeerId[], options: Partial<NodeOptions> = {}, seed = 2) {

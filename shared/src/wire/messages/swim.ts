@@ -56,16 +56,28 @@ export const pingReqCodec: MessageCodec<PingReqFrame> = {
   },
 }
 
-export const memberGossipCodec: MessageCodec<MemberGossipFrame> = {
-  number: FrameType.MemberGossip,
-  kind: 'member-gossip',
-  write(enc, f) {
-    writeMemberUpdates(enc, f.members)
-  },
-  read(dec, limits) {
-    return { type: 'member-gossip', members: readMemberUpdates(dec, limits) }
-  },
+/** Frames that are a list of member records and nothing else. */
+function membersCodec<F extends MemberGossipFrame | MemberSnapshotFrame>(
+  number: number,
+  kind: F['type'],
+): MessageCodec<F> {
+  return {
+    number,
+    kind,
+    write(enc, f) {
+      writeMemberUpdates(enc, f.members)
+    },
+    read(dec, limits) {
+      return { type: kind, members: readMemberUpdates(dec, limits) } as unknown as F
+    },
+  }
 }
+
+export const memberGossipCodec = membersCodec<MemberGossipFrame>(FrameType.MemberGossip, 'member-gossip')
+export const memberSnapshotCodec = membersCodec<MemberSnapshotFrame>(
+  FrameType.MemberSnapshot,
+  'member-snapshot',
+)
 
 export const memberDigestCodec: MessageCodec<MemberDigestFrame> = {
   number: FrameType.MemberDigest,
@@ -83,16 +95,5 @@ export const memberDigestCodec: MessageCodec<MemberDigestFrame> = {
     const buckets: number[] = new Array(count)
     for (let i = 0; i < count; i++) buckets[i] = decoding.readUint32(dec)
     return { type: 'member-digest', buckets }
-  },
-}
-
-export const memberSnapshotCodec: MessageCodec<MemberSnapshotFrame> = {
-  number: FrameType.MemberSnapshot,
-  kind: 'member-snapshot',
-  write(enc, f) {
-    writeMemberUpdates(enc, f.members)
-  },
-  read(dec, limits) {
-    return { type: 'member-snapshot', members: readMemberUpdates(dec, limits) }
   },
 }
