@@ -32,6 +32,7 @@ import { bucketOf, bucketsFor, idHash, MemberDigest } from './member-digest'
 import { LocalMemberIndex, type MemberIndex } from './member-index'
 import { MemberTable, rank } from './member-table'
 import { NewsLog } from './news-log'
+import { Rechecks } from './rechecks'
 import { type ProbeRing, SlotRing } from './slot-ring'
 import { Suspicions } from './suspicions'
 import type { ResolvedSwimOptions } from './swim-options'
@@ -64,6 +65,9 @@ export interface SwimStats {
   newsOverrun: number
   /** Records sent to neighbours whose membership digest differed from ours. */
   digestRecordsSent: number
+  /** 'neighbors' scope: failed probes followed by a recheck (rechecks.ts), and those the recheck confirmed. */
+  rechecks: number
+  rechecksFailed: number
 }
 
 const EMPTY = new Uint8Array(0)
@@ -74,6 +78,9 @@ const EMPTY = new Uint8Array(0)
  * still starts a refutable suspicion. 1,024 ids cost ~100 KB, also at 10,000 simulated nodes.
  */
 export const MAX_FORGOTTEN = 1_024
+
+/** Rechecks at once: one per active neighbour at most in practice (maxActiveView is 7 by default). */
+const MAX_RECHECKS = 16
 
 /** Increments an incarnation, saturating at the wire cap. */
 function nextIncarnation(incarnation: number): number {
@@ -117,6 +124,8 @@ export class Swim {
     staleRejected: 0,
     newsOverrun: 0,
     digestRecordsSent: 0,
+    rechecks: 0,
+    rechecksFailed: 0,
   }
   /** Every member this peer remembers, by slot of `index`. */
   private readonly table: MemberTable
@@ -146,6 +155,8 @@ export class Swim {
   private readonly suspicions: Suspicions
   private readonly relays = new Map<number, Relay>()
   private probe: Probe | undefined
+  /** Neighbours whose probe failed, pinged a few more times before they are suspected. */
+  private readonly rechecks = new Rechecks(MAX_RECHECKS)
   private nextProbeAt = Number.POSITIVE_INFINITY
   private nextGossipAt = Number.POSITIVE_INFINITY
   private seq = 0
@@ -228,6 +239,7 @@ export class Swim {
     this.liveCount--
     this.stopped = true
     this.probe = undefined
+    this.rechecks.clear()
     const update = this.selfUpdate()
     this.enqueue(now, update)
     this.host.changed(this.view(me), 'alive')
@@ -260,6 +272,7 @@ export class Swim {
     this.ring.delete(peer)
     this.news?.removeLink(peer)
     if (this.probe?.target === peer) this.probe = undefined
+    this.rechecks.drop(peer)
   }
 
   /**
@@ -310,6 +323,7 @@ export class Swim {
    * authenticated data channel a frame is as good as an ack.
    */
   heardFrom(peer: PeerId): void {
+    this.rechecks.heard(peer)
     const p = this.probe
     if (p !== undefined && p.target === peer) this.onAck(peer, p.seq)
   }
@@ -357,6 +371,7 @@ export class Swim {
     if (this.hasNews()) at = Math.min(at, this.nextGossipAt)
     const firstRelay = this.relays.values().next()
     if (!firstRelay.done) at = Math.min(at, firstRelay.value.deadline)
+    if (this.rechecks.size > 0) at = Math.min(at, this.rechecks.nextAt())
     return at
   }
 
@@ -379,6 +394,7 @@ export class Swim {
     this.expireSuspicions(now)
     if (this.stopped) return
     this.expireRelays(now)
+    if (this.rechecks.size > 0) this.advanceRechecks(now)
     if (this.probe !== undefined) this.advanceProbe(now, this.probe)
     if (this.probe === undefined && now >= this.nextProbeAt) this.startProbe(now)
     if (now >= this.nextGossipAt) {
@@ -540,7 +556,31 @@ export class Swim {
           failedProbeHealthDelta(p.expectedNacks, p.nacks),
           this.o.awarenessMaxMultiplier,
         )
-      if (now >= this.graceUntil) this.accuse(now, p.target)
+      if (now >= this.graceUntil) this.recheckOrAccuse(now, p.target)
+    }
+  }
+
+  /** Over the overlay a suspicion floods the room: give a neighbour a recheck first (rechecks.ts). */
+  private recheckOrAccuse(now: number, target: PeerId): void {
+    const spacingMs = this.scaled(this.o.probeTimeoutMs) / 2
+    const plan = {
+      pings: this.o.recheckPings,
+      spacingMs,
+      windowMs: (this.o.recheckPings - 1) * spacingMs + this.scaled(this.o.probeTimeoutMs),
+    }
+    if (this.scope === 'neighbors' && this.rechecks.start(now, target, plan)) {
+      this.stats.rechecks++
+      this.advanceRechecks(now)
+    } else this.accuse(now, target)
+  }
+
+  private advanceRechecks(now: number): void {
+    const { ping, failed } = this.rechecks.due(now)
+    // Acks match no probe: any frame from the peer clears its recheck (heardFrom).
+    for (const peer of ping) this.send(peer, { type: 'ping', seq: ++this.seq, members: [] })
+    for (const peer of failed) {
+      this.stats.rechecksFailed++
+      if (now >= this.graceUntil) this.accuse(now, peer)
     }
   }
 
@@ -644,7 +684,8 @@ export class Swim {
           if (u.state === 'suspect' && this.suspicions.confirm(u.id, u.from, this.liveCount))
             this.enqueue(now, u, from)
           // The neighbour holds what we would send it: skip it in the flood.
-          else if (from !== '') this.news?.heard(from, u.id, u.incarnation, u.state)
+          // (Keyed by the index's copy of the id: its hash is cached, a decoded id's is not.)
+          else if (from !== '') this.news?.heard(from, this.index.idAt(known), u.incarnation, u.state)
           return
         }
       }

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame } from './codec'
 import type { Frame, MemberUpdate } from './frame'
@@ -137,6 +138,26 @@ describe('wire codec', () => {
     expect(decodeFrame(bytes, { ...DEFAULT_WIRE_LIMITS, maxEphemeralBytes: 11 }).ok).toBe(true)
     const r = decodeFrame(bytes, { ...DEFAULT_WIRE_LIMITS, maxEphemeralBytes: 10 })
     expect(r).toMatchObject({ ok: false, error: { code: 'oversized' } })
+  })
+
+  it('peer ids: written as lib0 var-strings, and anything but a valid id is refused with its code', () => {
+    const ping = (target: string) => encodeFrame({ type: 'ping-req', seq: 1, target, members: [] })
+    const lib0 = encoding.createEncoder()
+    encoding.writeVarString(lib0, 'tab-3f9a')
+    const written = encoding.toUint8Array(lib0)
+    const bytes = ping('tab-3f9a')
+    // The id sits after version, type and seq: the same bytes as lib0 writes.
+    expect(bytes.subarray(3, 3 + written.length)).toEqual(written)
+    expect(decodeFrame(bytes)).toMatchObject({ ok: true, frame: { target: 'tab-3f9a' } })
+    expect(decodeFrame(ping('x'.repeat(64)))).toMatchObject({ ok: true })
+    expect(decodeFrame(ping('x'.repeat(65)))).toMatchObject({ ok: false, error: { code: 'oversized' } })
+    for (const bad of ['a b', 'tab/1', 'café', ''])
+      expect(decodeFrame(ping(bad)), bad).toMatchObject({ ok: false, error: { code: 'malformed' } })
+    // A length running past the end of the frame is truncation, not an id.
+    expect(decodeFrame(ping('tab-3f9a').subarray(0, 6))).toMatchObject({
+      ok: false,
+      error: { code: 'truncated' },
+    })
   })
 
   it('list caps are enforced while decoding', () => {

@@ -3,7 +3,7 @@
  * hostile length prefix can never make a peer allocate more than the cap allows.
  */
 import * as decoding from 'lib0/decoding'
-import { isPeerId, type PeerId } from '../ids'
+import { isPeerId, MAX_PEER_ID_LENGTH, type PeerId } from '../ids'
 import { FrameFormatError } from './decode-error'
 
 export type Decoder = decoding.Decoder
@@ -51,8 +51,32 @@ export function readString(dec: Decoder, maxLength: number, field: string): stri
   return text
 }
 
+/** Bytes allowed in a peer id (ids.ts: [A-Za-z0-9_.:@-]), by byte value. */
+const ID_BYTE = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:@-')
+  ID_BYTE[c.charCodeAt(0)] = 1
+
 export function readPeerId(dec: Decoder, field = 'peer id'): PeerId {
-  const id = readString(dec, 64, field)
+  // Fast path, most fields of most frames: a valid id is ASCII, so its bytes are its
+  // characters; checking them here replaces a TextDecoder call and a regex per id.
+  const arr = dec.arr
+  const start = dec.pos
+  const length = arr[start] as number
+  if (length > 0 && length <= MAX_PEER_ID_LENGTH && start + 1 + length <= arr.length) {
+    let id = ''
+    let i = start + 1
+    for (; i <= start + length; i++) {
+      const b = arr[i] as number
+      if (b >= 128 || ID_BYTE[b] === 0) break
+      id += String.fromCharCode(b)
+    }
+    if (i > start + length) {
+      dec.pos = i
+      return id
+    }
+  }
+  // Anything else (bad bytes, bad length) takes the general path and its exact errors.
+  const id = readString(dec, MAX_PEER_ID_LENGTH, field)
   if (!isPeerId(id)) throw new FrameFormatError('malformed', `${field} is not a valid peer id`)
   return id
 }

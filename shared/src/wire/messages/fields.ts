@@ -19,8 +19,27 @@ import {
 const STATE_BY_CODE = Object.keys(MemberStateCode) as MemberState[]
 const EMPTY = new Uint8Array(0)
 
+/**
+ * A peer id, as `writeVarString` writes it. Ids are short ASCII (ids.ts), written byte by
+ * byte: faster than a UTF-8 encoder call for a handful of characters, and ids are in
+ * almost every frame. Anything else goes through the encoder.
+ */
+export function writePeerId(enc: encoding.Encoder, id: string): void {
+  const n = id.length
+  if (n < 128) {
+    let ascii = true
+    for (let i = 0; i < n; i++) if (id.charCodeAt(i) >= 128) ascii = false
+    if (ascii) {
+      encoding.writeUint8(enc, n)
+      for (let i = 0; i < n; i++) encoding.writeUint8(enc, id.charCodeAt(i))
+      return
+    }
+  }
+  encoding.writeVarString(enc, id)
+}
+
 export function writeMessageId(enc: encoding.Encoder, id: MessageId): void {
-  encoding.writeVarString(enc, id.origin)
+  writePeerId(enc, id.origin)
   encoding.writeVarUint(enc, id.session)
   encoding.writeVarUint(enc, id.seq)
 }
@@ -34,7 +53,7 @@ export function readMessageId(dec: Decoder): MessageId {
 
 export function writePeerIds(enc: encoding.Encoder, ids: readonly string[]): void {
   encoding.writeVarUint(enc, ids.length)
-  for (const id of ids) encoding.writeVarString(enc, id)
+  for (const id of ids) writePeerId(enc, id)
 }
 
 export function readPeerIds(dec: Decoder, max: number, field: string): string[] {
@@ -49,11 +68,11 @@ export function readPeerIds(dec: Decoder, max: number, field: string): string[] 
  * [accuser id] (suspect, dead) or nothing (left).
  */
 export function writeMemberUpdate(enc: encoding.Encoder, u: MemberUpdate): void {
-  encoding.writeVarString(enc, u.id)
+  writePeerId(enc, u.id)
   encoding.writeUint8(enc, MemberStateCode[u.state])
   encoding.writeVarUint(enc, u.incarnation)
   if (u.state === 'alive') encoding.writeVarUint8Array(enc, u.meta)
-  else if (u.state === 'suspect' || u.state === 'dead') encoding.writeVarString(enc, u.from)
+  else if (u.state === 'suspect' || u.state === 'dead') writePeerId(enc, u.from)
 }
 
 export function readMemberUpdate(dec: Decoder, limits: WireLimits): MemberUpdate {
@@ -63,8 +82,11 @@ export function readMemberUpdate(dec: Decoder, limits: WireLimits): MemberUpdate
   const incarnation = readBoundedUint(dec, MAX_INCARNATION, 'incarnation')
   let meta: Uint8Array = EMPTY
   let from = ''
-  if (state === 'alive') meta = readBytes(dec, limits.maxMetaBytes, 'member meta')
-  else if (state === 'suspect' || state === 'dead') from = readPeerId(dec, 'accuser')
+  if (state === 'alive') {
+    // No view for no metadata (a varuint 0): a view costs an allocation, on every record.
+    if (dec.arr[dec.pos] === 0) dec.pos++
+    else meta = readBytes(dec, limits.maxMetaBytes, 'member meta')
+  } else if (state === 'suspect' || state === 'dead') from = readPeerId(dec, 'accuser')
   return { id, state, incarnation, meta, from }
 }
 

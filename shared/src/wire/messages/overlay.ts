@@ -11,7 +11,7 @@ import type {
 } from '../frame'
 import { FrameType } from '../frame-type'
 import { readBool, readPeerId, readUint } from '../reader'
-import { readPeerIds, writePeerIds } from './fields'
+import { readPeerIds, writePeerId, writePeerIds } from './fields'
 import type { MessageCodec } from './message-codec'
 
 /** Longest random walk a SHUFFLE may record; bounds the path a reply retraces. */
@@ -28,7 +28,7 @@ export const forwardJoinCodec: MessageCodec<ForwardJoinFrame> = {
   number: FrameType.ForwardJoin,
   kind: 'forward-join',
   write(enc, f) {
-    encoding.writeVarString(enc, f.joiner)
+    writePeerId(enc, f.joiner)
     encoding.writeVarUint(enc, f.ttl)
   },
   read(dec) {

@@ -14,7 +14,7 @@ import type {
 import { FrameType } from '../frame-type'
 import { MAX_DIGEST_BUCKETS } from '../limits'
 import { readCount, readPeerId, readUint } from '../reader'
-import { readMemberUpdates, writeMemberUpdates } from './fields'
+import { readMemberUpdates, writeMemberUpdates, writePeerId } from './fields'
 import type { MessageCodec } from './message-codec'
 
 function seqCodec<F extends PingFrame | AckFrame | NackFrame>(
@@ -45,7 +45,7 @@ export const pingReqCodec: MessageCodec<PingReqFrame> = {
   kind: 'ping-req',
   write(enc, f) {
     encoding.writeVarUint(enc, f.seq)
-    encoding.writeVarString(enc, f.target)
+    writePeerId(enc, f.target)
     writeMemberUpdates(enc, f.members)
   },
   read(dec, limits) {
