@@ -354,7 +354,7 @@ class ComposedNode implements GossipNode {
         this.onDiff(from, f)
         break
       case 'signal-relay': {
-        const r = this.relay.receive(from, f, this.linked)
+        const r = this.relay.receive(from, f, this.linked, now)
         if (r.deliver !== undefined) this.out.push({ type: 'signal', ...r.deliver })
         for (const { to, frame } of r.forward) this.send(to, frame)
         break

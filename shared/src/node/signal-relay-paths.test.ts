@@ -39,6 +39,16 @@ function exchange(net: RelayNet, a: string, b: string): ExchangeCost {
   return { offer, rest, delivered }
 }
 
+/** Floods refused anywhere by a budget (per origin or per neighbour). */
+function refusedIn(net: RelayNet, n: number): number {
+  let refused = 0
+  for (let i = 0; i < n; i++) {
+    const s = net.relay(`p${i}`).stats()
+    refused += s.floodsRefused + s.floodsRateLimited
+  }
+  return refused
+}
+
 describe('signal relay over whole graphs', () => {
   it(`reaches a peer ${REACH} hops down a line, and no farther`, () =>
     withSeed((seed) => {
@@ -85,9 +95,25 @@ describe('signal relay over whole graphs', () => {
           `${(7 * flood).toFixed(0)} flooding every signal`,
       )
       for (const c of costs) expect(c.delivered).toBe(true)
+      expect(refusedIn(net, n)).toBe(0)
       // After discovery each signal costs its path (a few hops), not another flood.
       expect(rest).toBeLessThan(6 * (Math.max(...hops) + 2))
       expect(flood + rest).toBeLessThan(0.2 * 7 * flood)
+    }))
+
+  it('a burst of 300 discoveries at once (60 peers failing together, n=1,000): all arrive, none refused', () =>
+    withSeed((seed) => {
+      const n = 1_000
+      const net = relayNet(randomOverlayEdges(n, 3, seed), seed)
+      const pick = (i: number) => `p${(i * 7919 + seed) % n}`
+      const signals = Array.from(
+        { length: 300 },
+        (_, i) => [pick(2 * i), pick(2 * i + 1), `burst ${i}`] as const,
+      )
+      net.burst(signals.filter(([a, b]) => a !== b))
+      for (const [a, b, data] of signals)
+        if (a !== b) expect(net.deliveredTo(b).some((d) => d.data === data && d.from === a)).toBe(true)
+      expect(refusedIn(net, n)).toBe(0)
     }))
 
   it('recovers a route broken by a peer leaving', () =>

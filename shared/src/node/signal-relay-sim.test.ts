@@ -122,6 +122,11 @@ describe('relayed signaling in a simulated room', () => {
           `${(flood + rest).toFixed(0)} per exchange vs ${(7 * flood).toFixed(0)} flooding each signal`,
       )
       expect(rows.length).toBeGreaterThanOrEqual(8)
+      // An honest room never meets a flood budget.
+      for (const id of mesh.liveIds()) {
+        const relay = mesh.node(id).stats().relay
+        expect((relay?.floodsRefused ?? 0) + (relay?.floodsRateLimited ?? 0)).toBe(0)
+      }
       // After discovery a signal costs about its path, nowhere near another flood.
       for (const r of rows) expect(r.rest).toBeLessThanOrEqual(6 * (r.hops + 3))
       expect(flood + rest).toBeLessThan(0.2 * 7 * flood)

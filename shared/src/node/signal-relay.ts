@@ -20,14 +20,19 @@
  *   Each peer sends a given signal at most once routed and once flooded.
  *
  * Every peer drops an (origin, nonce) it has already seen. Routes and seen signals are
- * kept in bounded maps (LRU); there is no clock here: a route is replaced by newer news,
- * dropped when broken, or evicted when least recently used. Signals sent before the
+ * kept in bounded maps (LRU): a route is replaced by newer news, dropped when broken, or
+ * evicted when least recently used; it never expires by time. Signals sent before the
  * target's first reply find no route and flood again: the client holds those (the
  * initiator's trickled candidates) until that reply (client/src/webrtc/signal-router.ts).
  *
+ * Flooding is the expensive part (every peer of the room passes each flood on), and
+ * origins are not authenticated, so two budgets bound it: per origin (a peer making up
+ * nonces) and per neighbour (a peer making up origins), a token bucket refilled with the
+ * time the node passes in (`now`, ms; the relay reads no clock).
+ *
  *   const relay = new SignalRelay('a', random)
  *   const out = relay.originate('z', data, linked)          // frames to send
- *   const r = relay.receive('b', frame, linked)             // { deliver?, forward }
+ *   const r = relay.receive('b', frame, linked, now)        // { deliver?, forward }
  */
 import type { PeerId } from '../ids'
 import type { Random } from '../random'
@@ -52,6 +57,38 @@ export const SIGNAL_RELAY_ROUTES = 1024
  * without end. Further floods are dropped and counted (`floodsRefused`).
  */
 export const SIGNAL_RELAY_FLOODS_PER_ORIGIN = 64
+/**
+ * Floods of others' signals one neighbour may make this peer pass on: a token bucket of
+ * SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST tokens refilled at this rate, one token per flood.
+ *
+ * What an honest room floods while its signaling server is down: the connections its
+ * overlay opens. Shuffles open none; a peer that crashes or leaves makes each of its ~5
+ * neighbours open a replacement (HyParView's `maintain`: at most `maxPendingConnects` = 3
+ * attempts in flight, a new one a second at most, a stale passive entry costs another),
+ * and a connection costs one discovery flood, a second when its held candidates go
+ * before the answer (client, after 5 s). So a failure costs the room about 5–10 floods.
+ * Every flood passes every peer, most through the fastest of its neighbours, but all of
+ * them may come through one link (a peer left with a single neighbour). 50 a second per
+ * link is a room losing 5–10 peers every second, without end: a 10,000-peer room losing
+ * 3–6 % of its peers a minute. (Each flood is about N·(degree − 1) frames of ~1 KiB: a room
+ * that really floods that much is saturated before this budget matters.) The client does
+ * not flood to revive a peer its node holds dead (join-mesh.ts), which would otherwise be
+ * a flood per peer per shuffle interval.
+ */
+export const SIGNAL_RELAY_NEIGHBOR_FLOODS_PER_SECOND = 50
+/**
+ * The bucket's size: 500 floods at once, the repairs of 50–100 peers failing together
+ * (1 % of a 10,000-peer room), spread over a peer's ~5 links. A neighbour making up
+ * origins gets this many passed on at once, then the rate above, where before only its
+ * upload bandwidth bounded it.
+ */
+export const SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST = 500
+/**
+ * Buckets kept for neighbours whose channel has closed, so that reconnecting does not
+ * refill one; oldest out first. Buckets of open channels are always kept (bounded by the
+ * active view and the client's connection cap).
+ */
+export const SIGNAL_RELAY_NEIGHBOR_BUCKETS = 64
 
 export interface RelaySend {
   readonly to: PeerId
@@ -90,10 +127,14 @@ export interface SignalRelayStats {
   rejected: number
   /** Signals not flooded on because their origin already had SIGNAL_RELAY_FLOODS_PER_ORIGIN floods in the window. */
   floodsRefused: number
+  /** Signals not flooded on because the neighbour they came from had spent its flood budget (SIGNAL_RELAY_NEIGHBOR_FLOODS_PER_SECOND). */
+  floodsRateLimited: number
   /** Routes held now (≤ SIGNAL_RELAY_ROUTES). */
   routes: number
   /** Signals remembered now (≤ SIGNAL_RELAY_SEEN). */
   remembered: number
+  /** Neighbours' flood budgets held now (≤ open channels + SIGNAL_RELAY_NEIGHBOR_BUCKETS). */
+  budgets: number
 }
 
 /** Marks a signal this peer did not route (flooded, delivered, dropped or sent direct). */
@@ -104,7 +145,7 @@ export class SignalRelay {
   private readonly seen = new Map<string, PeerId | typeof NOT_ROUTED>()
   /** Destination → neighbour to send through. Insertion-ordered by last use: LRU first. */
   private readonly routes = new Map<PeerId, PeerId>()
-  private readonly counts: Omit<SignalRelayStats, 'routes' | 'remembered'> = {
+  private readonly counts: Omit<SignalRelayStats, 'routes' | 'remembered' | 'budgets'> = {
     originated: 0,
     delivered: 0,
     sentDirect: 0,
@@ -117,11 +158,14 @@ export class SignalRelay {
     loops: 0,
     rejected: 0,
     floodsRefused: 0,
+    floodsRateLimited: 0,
   }
   /** Signals of others this peer flooded, still in `seen`: key → origin. */
   private readonly flooded = new Map<string, PeerId>()
   /** Per origin, how many of those: a peer making up nonces cannot make the room flood without end. */
   private readonly floodsBy = new Map<PeerId, number>()
+  /** Per neighbour, its flood budget: a peer making up origins cannot either. Insertion-ordered by last use. */
+  private readonly buckets = new Map<PeerId, { tokens: number; at: number }>()
 
   constructor(
     private readonly self: PeerId,
@@ -147,7 +191,8 @@ export class SignalRelay {
     return this.forward(key, frame, linked, undefined, true)
   }
 
-  receive(from: PeerId, frame: SignalRelayFrame, linked: ReadonlySet<PeerId>): RelayReceived {
+  /** A frame from neighbour `from` at time `now` (ms, the node's clock). */
+  receive(from: PeerId, frame: SignalRelayFrame, linked: ReadonlySet<PeerId>, now: number): RelayReceived {
     if (frame.to === frame.origin || frame.to === from) {
       this.counts.rejected++
       return { forward: [] }
@@ -162,6 +207,8 @@ export class SignalRelay {
       this.counts.loops++
       if (this.routes.get(frame.to) === routedTo) this.routes.delete(frame.to)
       this.seen.set(key, NOT_ROUTED)
+      if (this.wouldFlood(frame, linked, from, false) && !this.spend(from, linked, now))
+        return { forward: [] }
       return { forward: this.forward(key, frame, linked, from, false) }
     }
     if (frame.origin === this.self) {
@@ -169,6 +216,14 @@ export class SignalRelay {
       this.counts.rejected++
       return { forward: [] }
     }
+    // Over budget: dropped before anything is remembered or learned from it, so a copy of
+    // the same signal from another neighbour is still taken, and no route points here.
+    if (
+      frame.to !== this.self &&
+      this.wouldFlood(frame, linked, from, true) &&
+      !this.spend(from, linked, now)
+    )
+      return { forward: [] }
     this.remember(key)
     // The first copy came the fastest way from its origin: the way back.
     if (from !== frame.origin) this.learn(frame.origin, from)
@@ -185,7 +240,12 @@ export class SignalRelay {
   }
 
   stats(): SignalRelayStats {
-    return { ...this.counts, routes: this.routes.size, remembered: this.seen.size }
+    return {
+      ...this.counts,
+      routes: this.routes.size,
+      remembered: this.seen.size,
+      budgets: this.buckets.size,
+    }
   }
 
   /** Direct, else routed (when `useRoute` and a live route is known), else flooded. */
@@ -236,6 +296,56 @@ export class SignalRelay {
     for (const peer of linked) if (peer !== from && peer !== frame.origin) out.push({ to: peer, frame: next })
     this.counts.sentFlooded += out.length
     return out
+  }
+
+  /** Whether `forward` would flood this frame: no channel to its target, ttl left, no live route. */
+  private wouldFlood(
+    frame: SignalRelayFrame,
+    linked: ReadonlySet<PeerId>,
+    from: PeerId,
+    useRoute: boolean,
+  ): boolean {
+    if (linked.has(frame.to) || Math.min(frame.ttl, SIGNAL_RELAY_TTL) - 1 < 0) return false
+    if (!useRoute) return true
+    const hop = this.routes.get(frame.to)
+    return hop === undefined || !linked.has(hop) || hop === from || hop === frame.origin
+  }
+
+  /** Take one flood token from `from`'s bucket; false (counted) when it has none. */
+  private spend(from: PeerId, linked: ReadonlySet<PeerId>, now: number): boolean {
+    let bucket = this.buckets.get(from)
+    if (bucket === undefined) {
+      bucket = { tokens: SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST, at: now }
+      this.trimBuckets(linked)
+    } else {
+      // A clock that went back refills nothing.
+      const elapsed = Math.max(0, now - bucket.at)
+      bucket.tokens = Math.min(
+        SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST,
+        bucket.tokens + (elapsed * SIGNAL_RELAY_NEIGHBOR_FLOODS_PER_SECOND) / 1_000,
+      )
+      bucket.at = Math.max(bucket.at, now)
+      this.buckets.delete(from) // re-inserted below: most recently used
+    }
+    this.buckets.set(from, bucket)
+    if (bucket.tokens < 1) {
+      this.counts.floodsRateLimited++
+      return false
+    }
+    bucket.tokens--
+    return true
+  }
+
+  /** Keep at most SIGNAL_RELAY_NEIGHBOR_BUCKETS buckets of closed channels, least recently used out first. */
+  private trimBuckets(linked: ReadonlySet<PeerId>): void {
+    let closed = 0
+    for (const peer of this.buckets.keys()) if (!linked.has(peer)) closed++
+    for (const peer of this.buckets.keys()) {
+      if (closed <= SIGNAL_RELAY_NEIGHBOR_BUCKETS) return
+      if (linked.has(peer)) continue
+      this.buckets.delete(peer)
+      closed--
+    }
   }
 
   private learn(to: PeerId, via: PeerId): void {

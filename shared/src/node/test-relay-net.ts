@@ -7,6 +7,7 @@
  *   net.signal('p0', 'p9', 'offer')      // runs until quiet
  *   net.deliveredTo('p9')                // [{ from: 'p0', data: 'offer', ... }]
  *   net.frames                           // SIGNAL_RELAY frames sent so far
+ *   net.burst([['p1', 'p7', 'a'], …])     // many signals at once, then run until quiet
  */
 import type { PeerId } from '../ids'
 import { seededRandom } from '../random'
@@ -24,6 +25,8 @@ export interface RelayNet {
   relay(id: PeerId): SignalRelay
   /** Originate a signal and run until no frame is in flight; returns the frames it cost. */
   signal(from: PeerId, to: PeerId, data: string): number
+  /** Originate all of these at the same instant, then run until quiet; returns the frames they cost. */
+  burst(signals: readonly (readonly [PeerId, PeerId, string])[]): number
   deliveredTo(id: PeerId): Delivery[]
   /** Close every channel of `id` (a peer leaving). */
   remove(id: PeerId): void
@@ -92,7 +95,7 @@ export function relayNet(edges: readonly (readonly [PeerId, PeerId])[], seed: nu
         // A channel closed while the frame was in flight loses it.
         if (!adjacency.get(next.from)?.has(next.to)) continue
         const relay = relays.get(next.to) as SignalRelay
-        const r = relay.receive(next.from, next.frame, linksOf(next.to))
+        const r = relay.receive(next.from, next.frame, linksOf(next.to), now)
         if (r.deliver !== undefined)
           deliveries.push({
             at: now,
@@ -110,6 +113,13 @@ export function relayNet(edges: readonly (readonly [PeerId, PeerId])[], seed: nu
     signal(from, to, data) {
       const before = frames
       post(from, (relays.get(from) as SignalRelay).originate(to, encoder.encode(data), linksOf(from)))
+      run()
+      return frames - before
+    },
+    burst(signals) {
+      const before = frames
+      for (const [from, to, data] of signals)
+        post(from, (relays.get(from) as SignalRelay).originate(to, encoder.encode(data), linksOf(from)))
       run()
       return frames - before
     },
