@@ -1,7 +1,5 @@
 import { defineConfig } from '@playwright/test'
-
-// Debian's Chromium, never a browser downloaded by Playwright (see ENVIRONMENT.md).
-const CHROMIUM = '/usr/bin/chromium'
+import { CHROMIUM, CHROMIUM_ARGS } from './support/chromium'
 
 export default defineConfig({
   testDir: './tests',
@@ -18,19 +16,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Offer real host addresses instead of mDNS names, which need multicast to resolve.
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-        // Every tab is a peer whose timers must run on time, focused or not.
-        '--disable-background-timer-throttling',
-        '--disable-renderer-backgrounding',
-        '--disable-backgrounding-occluded-windows',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
 })

@@ -81,6 +81,7 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     else emitter.emit('error', event)
   }
 
+  const lifecycle = { freezes: 0, resumes: 0, stalls: 0 }
   const random = o.random ?? cryptoRandom()
   const doc = o.doc ?? new Y.Doc()
   const persistOn = o.persist !== false
@@ -139,6 +140,10 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
   }
 
   const members = () => node.members().map((view) => toMember(view, id))
+  const heldDead = (peer: PeerId): boolean => {
+    const state = node.member?.(peer)?.state
+    return state === 'dead' || state === 'left'
+  }
 
   const perform = (effect: Effect): void => {
     switch (effect.type) {
@@ -146,6 +151,15 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
         links.send(effect.to, effect.bytes)
         return
       case 'connect':
+        if (!signaling.connected && heldDead(effect.peer)) {
+          // HyParView now and then reconnects to a member it holds dead (a healed
+          // partition would answer). With the server down that could only be signaled by
+          // flooding the room — every peer, every shuffle, while anyone is dead — and
+          // would reach the peer only within this overlay, where its own gossip refutes
+          // the death anyway. Failed at once instead, as a connect is: asynchronously.
+          queueMicrotask(() => runner.dispatch({ type: 'neighbor-down', peer: effect.peer }))
+          return
+        }
         links.connect(effect.peer)
         return
       case 'disconnect':
@@ -188,6 +202,12 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     perform,
     onFault: (err) =>
       report({ source: 'internal', code: 'fault', message: String((err as Error)?.stack ?? err) }),
+    // Stalled with no event to say so (a suspended machine, a stopped process, a freeze
+    // the browser did not announce): wake up as on 'resume'.
+    onStall() {
+      lifecycle.stalls++
+      wake()
+    },
   })
 
   const links = createPeerLinks({
@@ -304,6 +324,18 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     return leaving
   }
 
+  /**
+   * After a freeze or stall: the node already ticked (its timer fired late, so it judged
+   * no one for a while and will refute the room's accusation when it hears it); the
+   * signaling socket may have been dropped by the server meanwhile, and waiting out its
+   * backoff would keep this peer from its first connections, so it reconnects at once.
+   */
+  const wake = (): void => {
+    if (left) return
+    signaling.reconnectNow()
+    runner.dispatch({ type: 'tick' })
+  }
+
   const stopLifecycle = o.pageLifecycle
     ? watchPageLifecycle({
         onHide() {
@@ -317,13 +349,13 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
           close()
         },
         onFreeze() {
+          lifecycle.freezes++
           // Writes in flight should land before the page stops running.
           void persistence?.flush().catch(() => {})
         },
         onResume() {
-          if (left) return
-          signaling.reconnectNow()
-          runner.dispatch({ type: 'tick' })
+          lifecycle.resumes++
+          wake()
         },
       })
     : () => {}
@@ -363,6 +395,7 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
       signaling: { ...signaling.stats(), ...router.stats() },
       persistence: persistence?.stats(),
       errors: { ...errors },
+      lifecycle: { ...lifecycle },
     }),
     on: (event, listener) => emitter.on(event, listener),
     off: (event, listener) => emitter.off(event, listener),

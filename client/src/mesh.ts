@@ -65,6 +65,8 @@ export interface MeshStats extends NodeStats {
   persistence: (RoomStoreStats & { failed: boolean }) | undefined
   /** 'error' events emitted, by source. */
   errors: Record<MeshErrorEvent['source'], number>
+  /** Times this peer's page was frozen and resumed (Page Lifecycle events), and stalls it noticed by its own clock (a timer that fired `STALL_MS` late or more: a freeze, a suspended machine or process, with or without an event). */
+  lifecycle: { freezes: number; resumes: number; stalls: number }
 }
 
 export interface Mesh {

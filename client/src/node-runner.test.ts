@@ -1,6 +1,6 @@
 import { type Effect, emptyStats, type MeshNode, type NodeEvent } from '@gossip-mesh/shared'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createNodeRunner } from './node-runner'
+import { createNodeRunner, STALL_MS } from './node-runner'
 
 /** A node that records what it is fed, returns scripted effects and wakes when told. */
 function fakeNode(script: (event: NodeEvent) => Effect[] = () => []) {
@@ -50,6 +50,36 @@ describe('node runner', () => {
     vi.advanceTimersByTime(1)
     expect(seen.at(-1)).toEqual([1_500, 'tick'])
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('tells the shell when its timer fired so late that nothing ran here (a freeze with no event)', () => {
+    vi.useFakeTimers()
+    let now = 0
+    const { node, seen } = fakeNode()
+    const stalls: number[] = []
+    const runner = createNodeRunner({
+      node,
+      clock: () => now,
+      perform: () => {},
+      onFault: () => {},
+      onStall: (late) => stalls.push(late),
+    })
+    node.setWake(1_000)
+    runner.dispatch({ type: 'start' })
+    // Busy or throttled: a second late is not a stall.
+    now = 2_000
+    node.setWake(3_000)
+    vi.advanceTimersByTime(1_000)
+    expect(stalls).toEqual([])
+    // The process stopped for a minute: the timer fires once, a minute late; the node
+    // ticks first (it judges its own lateness), then the shell hears of it.
+    now = 63_000
+    node.setWake(64_000)
+    vi.advanceTimersByTime(1_000)
+    expect(seen.at(-1)).toEqual([63_000, 'tick'])
+    expect(stalls).toEqual([60_000])
+    expect(stalls[0]).toBeGreaterThanOrEqual(STALL_MS)
+    runner.stop()
   })
 
   it('feeds events raised while performing effects after the current ones, in order', () => {

@@ -6,7 +6,14 @@
  * are queued and fed after the current ones, so the node sees events one at a time and
  * the shell performs effects in the order the node returned them.
  *
- *   const runner = createNodeRunner({ node, clock, perform, onFault })
+ * The timer also tells when the page or process was stalled: an event (the timer itself,
+ * or a frame that was queued during the stall and runs first) that finds the timer
+ * `STALL_MS` overdue or more means nothing ran here for that long (a frozen tab, a
+ * suspended laptop, a stopped process), which no event may have announced. The node
+ * makes its own judgement of lateness (Lifeguard); the shell hears of it through
+ * `onStall`, to reconnect at once.
+ *
+ *   const runner = createNodeRunner({ node, clock, perform, onFault, onStall })
  *   runner.dispatch({ type: 'start' })
  *   runner.stop()
  */
@@ -20,6 +27,8 @@ export interface NodeRunnerOptions {
   perform(effect: Effect): void
   /** The node or an effect threw: a bug, reported rather than crashing the page. */
   onFault(err: unknown): void
+  /** The timer was `lateMs` ≥ STALL_MS overdue: nothing ran here for that long. Called after the node had the event. */
+  onStall?(lateMs: number): void
 }
 
 export interface NodeRunner {
@@ -27,6 +36,13 @@ export interface NodeRunner {
   /** Stop the timer and ignore further events. */
   stop(): void
 }
+
+/**
+ * A timer this late means the page or process was stalled, not merely busy or throttled:
+ * Chromium delays a hidden tab's timers to whole seconds (1 s), and a busy two-core
+ * machine delays ours by a few hundred ms; 5 s is neither.
+ */
+export const STALL_MS = 5_000
 
 /** setTimeout fires at once for delays above 2^31 - 1 ms; wake up early instead. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
@@ -41,15 +57,15 @@ export function createNodeRunner(options: NodeRunnerOptions): NodeRunner {
 
   function arm(): void {
     const at = node.nextWakeAt()
-    if (at === timerAt) return
+    if (at === timerAt && timer !== undefined) return
     clearTimeout(timer)
     timer = undefined
     timerAt = at
     if (!Number.isFinite(at)) return
     const delay = Math.min(Math.max(0, at - clock()), MAX_TIMER_DELAY_MS)
     timer = setTimeout(() => {
+      // timerAt stays until dispatch has measured how late this is.
       timer = undefined
-      timerAt = Number.POSITIVE_INFINITY
       dispatch({ type: 'tick' })
     }, delay)
   }
@@ -58,6 +74,8 @@ export function createNodeRunner(options: NodeRunnerOptions): NodeRunner {
     if (stopped) return
     queue.push(event)
     if (running) return
+    // After a stall, whichever task runs first finds the timer long overdue.
+    const late = clock() - timerAt
     running = true
     try {
       for (let next = queue.shift(); next !== undefined && !stopped; next = queue.shift()) {
@@ -80,7 +98,9 @@ export function createNodeRunner(options: NodeRunnerOptions): NodeRunner {
       running = false
       queue.length = 0
     }
-    if (!stopped) arm()
+    if (stopped) return
+    arm()
+    if (late >= STALL_MS) options.onStall?.(late)
   }
 
   return {

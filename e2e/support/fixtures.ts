@@ -8,7 +8,7 @@
  *   })
  */
 import { createSignalingServer, type SignalingServer } from '@gossip-mesh/signaling-server'
-import { test as base, type Page } from '@playwright/test'
+import { type BrowserContext, test as base, type Page } from '@playwright/test'
 import { demoBuildDir } from './paths'
 import { type StaticServer, serveStatic } from './static-server'
 
@@ -23,8 +23,8 @@ export interface Peer {
 interface Fixtures {
   signaling: SignalingServer
   room: string
-  /** Open a tab in the test's room and wait until it has joined. */
-  openPeer(params?: PeerParams): Promise<Peer>
+  /** Open a tab in the test's room and wait until it has joined; in `inContext` if given (another browser's). */
+  openPeer(params?: PeerParams, inContext?: BrowserContext): Promise<Peer>
 }
 
 interface WorkerFixtures {
@@ -55,8 +55,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   },
 
   openPeer: async ({ context, demo, signaling, room }, use) => {
-    await use(async (params = {}) => {
-      const page = await context.newPage()
+    await use(async (params = {}, inContext = context) => {
+      const page = await inContext.newPage()
       const query = new URLSearchParams({ room, signaling: signaling.url })
       for (const [key, value] of Object.entries(params)) query.set(key, String(value))
       await page.goto(`${demo.url}/?${query}`)
