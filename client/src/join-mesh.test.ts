@@ -174,6 +174,60 @@ describe('signaling through the mesh', () => {
   }, 60_000)
 })
 
+describe('a member held dead while the signaling server is down', () => {
+  it('is not signaled through the mesh: the connect fails at once, and no signal floods the room', async () => {
+    const own = await createSignalingServer({ host: '127.0.0.1', port: 0 })
+    const room = `ghost-${roomCount++}`
+    // HyParView now and then asks to connect to a member it holds dead (partition healing).
+    // Here a's node holds 'ghost' dead and asks for it once the server is gone.
+    let ask = false
+    let asked = false
+    const failedAt: number[] = []
+    const askAt: number[] = []
+    const withGhost: JoinMeshOptions['createNode'] = (options) => {
+      const inner = createNode(options)
+      return {
+        ...inner,
+        id: inner.id,
+        nextWakeAt: () => inner.nextWakeAt(),
+        members: () => inner.members(),
+        neighbors: () => inner.neighbors(),
+        stats: () => inner.stats(),
+        member: (id) => {
+          const self = inner.member(inner.id)
+          return id === 'ghost' && self !== undefined ? { ...self, id, state: 'dead' } : inner.member(id)
+        },
+        handle(now, event) {
+          if (event.type === 'neighbor-down' && event.peer === 'ghost') {
+            failedAt.push(Date.now())
+            return []
+          }
+          const effects = inner.handle(now, event)
+          if (ask && !asked) {
+            asked = true
+            askAt.push(Date.now())
+            effects.push({ type: 'connect', peer: 'ghost' })
+          }
+          return effects
+        },
+      }
+    }
+    const options = { room, signaling: own.url, wrtc, WebSocket, persist: false, reconnectMinDelayMs: 5_000 }
+    const a = await joinMesh({ ...options, id: 'a', createNode: withGhost })
+    const b = await joinMesh({ ...options, id: 'b' })
+    meshes.push(a, b)
+    await vi.waitFor(() => expect(a.neighbors()).toEqual(['b']), { timeout: 25_000 })
+    await own.close()
+    await vi.waitFor(() => expect(a.online).toBe(false), { timeout: 5_000 })
+    ask = true
+    await vi.waitFor(() => expect(failedAt).toHaveLength(1), { timeout: 5_000 })
+    // Failed in the same turn of the event loop, not after a connect timeout.
+    expect((failedAt[0] as number) - (askAt[0] as number)).toBeLessThan(1_000)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(a.stats().signaling.sentViaMesh).toBe(0)
+  }, 60_000)
+})
+
 describe('joinMesh with persistence', () => {
   it('restores the document with no signaling server, then catches up once it is back', async () => {
     const room = `persist-${roomCount++}`
