@@ -25,6 +25,17 @@ async function join(room: string, extra: Partial<JoinMeshOptions> = {}): Promise
 
 const cells = (mesh: Mesh) => mesh.doc.getMap<number>('cells').toJSON()
 
+/** The node's own methods, bound (a spread copies no prototype methods): a test overrides the rest. */
+const delegate = (inner: ReturnType<typeof createNode>) => ({
+  ...inner,
+  id: inner.id,
+  nextWakeAt: () => inner.nextWakeAt(),
+  members: () => inner.members(),
+  neighbors: () => inner.neighbors(),
+  stats: () => inner.stats(),
+  member: (id: string) => inner.member(id),
+})
+
 beforeAll(async () => {
   server = await createSignalingServer({ host: '127.0.0.1', port: 0 })
 })
@@ -118,13 +129,7 @@ describe('signaling through the mesh', () => {
       (options) => {
         const inner = createNode(options)
         return {
-          ...inner,
-          id: inner.id,
-          nextWakeAt: () => inner.nextWakeAt(),
-          members: () => inner.members(),
-          neighbors: () => inner.neighbors(),
-          stats: () => inner.stats(),
-          member: (id) => inner.member(id),
+          ...delegate(inner),
           handle(now, event) {
             // A held-back connect fails at once, as one to an unreachable peer would.
             const effects: Effect[] = []
@@ -187,12 +192,7 @@ describe('a member held dead while the signaling server is down', () => {
     const withGhost: JoinMeshOptions['createNode'] = (options) => {
       const inner = createNode(options)
       return {
-        ...inner,
-        id: inner.id,
-        nextWakeAt: () => inner.nextWakeAt(),
-        members: () => inner.members(),
-        neighbors: () => inner.neighbors(),
-        stats: () => inner.stats(),
+        ...delegate(inner),
         member: (id) => {
           const self = inner.member(inner.id)
           return id === 'ghost' && self !== undefined ? { ...self, id, state: 'dead' } : inner.member(id)
