@@ -16,13 +16,13 @@ import {
   type ServerFrame,
   type SignalingErrorCode,
 } from '@gossip-mesh/shared/signaling/signaling-frame'
+import { takeToken } from '@gossip-mesh/shared/token-bucket'
 import { CLOSE_POLICY_VIOLATION } from './close-codes'
 import type { Cluster, ClusterHandlers } from './cluster'
 import type { ResolvedOptions } from './options'
 import { RoomRegistry } from './room-registry'
 import { verifyRoomToken } from './room-token'
 import { Session, type Transport } from './session'
-import { takeToken } from './token-bucket'
 
 export type RelayRoute = 'local' | 'cluster'
 export type DropReason = 'backpressure' | 'cluster-error'

@@ -6,8 +6,8 @@
  *   session.rooms.get('room-1')   // the peer id this socket joined room-1 as
  */
 import type { PeerId, RoomId } from '@gossip-mesh/shared/ids'
+import { type Bucket, createBucket } from '@gossip-mesh/shared/token-bucket'
 import { SmallMap } from './small-map'
-import { type Bucket, createBucket } from './token-bucket'
 
 /**
  * The hub's view of a socket. The `ws` shell implements it over a WebSocket; hub tests

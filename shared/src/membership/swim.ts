@@ -562,11 +562,11 @@ export class Swim {
 
   /** Over the overlay a suspicion floods the room: give a neighbour a recheck first (rechecks.ts). */
   private recheckOrAccuse(now: number, target: PeerId): void {
-    const spacingMs = this.scaled(this.o.probeTimeoutMs) / 2
+    const timeoutMs = this.scaled(this.o.probeTimeoutMs)
     const plan = {
       pings: this.o.recheckPings,
-      spacingMs,
-      windowMs: (this.o.recheckPings - 1) * spacingMs + this.scaled(this.o.probeTimeoutMs),
+      spacingMs: timeoutMs / 2,
+      windowMs: ((this.o.recheckPings - 1) * timeoutMs) / 2 + timeoutMs,
     }
     if (this.scope === 'neighbors' && this.rechecks.start(now, target, plan)) {
       this.stats.rechecks++

@@ -36,6 +36,7 @@
  */
 import type { PeerId } from '../ids'
 import type { Random } from '../random'
+import { type Bucket, createBucket, takeToken } from '../token-bucket'
 import type { SignalRelayFrame } from '../wire/frame'
 
 /**
@@ -165,7 +166,7 @@ export class SignalRelay {
   /** Per origin, how many of those: a peer making up nonces cannot make the room flood without end. */
   private readonly floodsBy = new Map<PeerId, number>()
   /** Per neighbour, its flood budget: a peer making up origins cannot either. Insertion-ordered by last use. */
-  private readonly buckets = new Map<PeerId, { tokens: number; at: number }>()
+  private readonly buckets = new Map<PeerId, Bucket>()
 
   constructor(
     private readonly self: PeerId,
@@ -315,25 +316,15 @@ export class SignalRelay {
   private spend(from: PeerId, linked: ReadonlySet<PeerId>, now: number): boolean {
     let bucket = this.buckets.get(from)
     if (bucket === undefined) {
-      bucket = { tokens: SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST, at: now }
+      bucket = createBucket(SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST, now)
       this.trimBuckets(linked)
-    } else {
-      // A clock that went back refills nothing.
-      const elapsed = Math.max(0, now - bucket.at)
-      bucket.tokens = Math.min(
-        SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST,
-        bucket.tokens + (elapsed * SIGNAL_RELAY_NEIGHBOR_FLOODS_PER_SECOND) / 1_000,
-      )
-      bucket.at = Math.max(bucket.at, now)
-      this.buckets.delete(from) // re-inserted below: most recently used
-    }
+    } else this.buckets.delete(from) // re-inserted below: most recently used
     this.buckets.set(from, bucket)
-    if (bucket.tokens < 1) {
-      this.counts.floodsRateLimited++
-      return false
-    }
-    bucket.tokens--
-    return true
+    // A clock that went back refills nothing (takeToken).
+    if (takeToken(bucket, SIGNAL_RELAY_NEIGHBOR_FLOOD_BURST, SIGNAL_RELAY_NEIGHBOR_FLOODS_PER_SECOND, now))
+      return true
+    this.counts.floodsRateLimited++
+    return false
   }
 
   /** Keep at most SIGNAL_RELAY_NEIGHBOR_BUCKETS buckets of closed channels, least recently used out first. */

@@ -51,10 +51,9 @@ export function readString(dec: Decoder, maxLength: number, field: string): stri
   return text
 }
 
-/** Bytes allowed in a peer id (ids.ts: [A-Za-z0-9_.:@-]), by byte value. */
+/** Bytes allowed in a peer id, by byte value: ids.ts's rule applied to each ASCII character. */
 const ID_BYTE = new Uint8Array(128)
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:@-')
-  ID_BYTE[c.charCodeAt(0)] = 1
+for (let b = 0; b < 128; b++) ID_BYTE[b] = isPeerId(String.fromCharCode(b)) ? 1 : 0
 
 export function readPeerId(dec: Decoder, field = 'peer id'): PeerId {
   // Fast path, most fields of most frames: a valid id is ASCII, so its bytes are its

@@ -1,6 +1,7 @@
 /**
- * A token bucket over caller-supplied time: the rate limiter for frames per connection
- * and the strike counter that decides when a misbehaving socket is closed.
+ * A token bucket over caller-supplied time: the signaling server's rate limiter for frames
+ * per connection and its strike counter that decides when a misbehaving socket is closed,
+ * and the signal relay's flood budget per neighbour (node/signal-relay.ts).
  *
  * No timers and no clock inside: the caller passes `now` (ms), so a test drives it with
  * plain numbers and a thousand idle sockets cost nothing between frames.
