@@ -25,6 +25,9 @@
  */
 import type { PeerId } from '../ids'
 
+/** Pairs scored at once: an active view of 7 (the default hard cap) makes 42, one of 16 makes 240. */
+const MAX_SCORES = 256
+
 interface Pushed {
   readonly parent: PeerId
   /** The parent's hop count: the hops field of the copy it pushed. */
@@ -40,7 +43,7 @@ interface Score {
 export class HopShortcuts {
   /** Recent first copies that came over a tree link (bounded, oldest out first). */
   private readonly pushes = new Map<string, Pushed>()
-  /** Keyed by `announcer parent`: at most (active view)² entries, cleared at every swap. */
+  /** Keyed by `announcer parent`: about (active view)² entries, at most MAX_SCORES, cleared at every swap. */
   private readonly scores = new Map<string, Score>()
   private lastSwapAt = Number.NEGATIVE_INFINITY
 
@@ -68,6 +71,9 @@ export class HopShortcuts {
     const pair = `${from} ${p.parent}`
     let s = this.scores.get(pair)
     if (s === undefined) {
+      // Pairs with neighbours long gone would stay until the next swap: past the bound,
+      // start the averaging over (only progress toward a swap is lost).
+      if (this.scores.size >= MAX_SCORES) this.scores.clear()
       s = { sum: 0, count: 0 }
       this.scores.set(pair, s)
     }
