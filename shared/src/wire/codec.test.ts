@@ -91,6 +91,51 @@ describe('wire codec', () => {
     )
   })
 
+  it('frames encoded one after another stay intact, a frame past the reused buffer included', () => {
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 2, maxLength: 6 }), fc.nat({ max: 5 }), (frames, at) => {
+        // One big frame among small ones: it outgrows the encoder's kept buffer.
+        const big = new Uint8Array(100_000).map((_, i) => i * 7)
+        const all: Frame[] = [...frames]
+        const bigAt = at % all.length
+        all.splice(bigAt, 0, { type: 'sync-diff', diff: big })
+        const decoded = all.map(encodeFrame).map((b) => decodeFrame(b))
+        const back = decoded[bigAt]
+        if (!back?.ok || back.frame.type !== 'sync-diff') throw new Error('the big frame did not decode')
+        // (Buffer.equals: a deep toEqual over 100,000 bytes takes seconds.)
+        expect(Buffer.from(back.frame.diff).equals(Buffer.from(big))).toBe(true)
+        decoded.splice(bigAt, 1)
+        all.splice(bigAt, 1)
+        expect(decoded).toEqual(all.map((f) => ({ ok: true, frame: f })))
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('peer ids decode to their own value however many distinct ids a peer reads', () => {
+    // More ids than the reader's cache of recent ids holds, so entries collide and are replaced.
+    const ids = Array.from({ length: 40_000 }, (_, i) => `peer-${i}`)
+    const update = (id: string): MemberUpdate => ({
+      id,
+      state: 'alive',
+      incarnation: 1,
+      meta: new Uint8Array(0),
+      from: '',
+    })
+    const frames: Frame[] = []
+    for (let i = 0; i < ids.length; i += 100)
+      frames.push({ type: 'member-gossip', members: ids.slice(i, i + 100).map(update) })
+    for (let round = 0; round < 2; round++) {
+      const read: string[] = []
+      for (const f of frames) {
+        const r = decodeFrame(encodeFrame(f))
+        if (!r.ok || r.frame.type !== 'member-gossip') throw new Error('member gossip did not decode')
+        for (const m of r.frame.members) read.push(m.id)
+      }
+      expect(read).toEqual(ids)
+    }
+  })
+
   it('random bytes never throw and decode to a typed result', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (raw) => {

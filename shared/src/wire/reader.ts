@@ -55,22 +55,42 @@ export function readString(dec: Decoder, maxLength: number, field: string): stri
 const ID_BYTE = new Uint8Array(128)
 for (let b = 0; b < 128; b++) ID_BYTE[b] = isPeerId(String.fromCharCode(b)) ? 1 : 0
 
+/**
+ * Ids read lately, by a hash of their bytes (direct-mapped, so bounded: a collision just
+ * replaces the entry). Most ids in a frame are ids this peer has read before — members,
+ * neighbours, origins — and returning the same string object both skips building it and
+ * lets every Map keyed by ids reuse its cached hash. 16,384 entries of ≤ 64 characters.
+ */
+const INTERN_SLOTS = 1 << 14
+const interned: (PeerId | undefined)[] = new Array(INTERN_SLOTS)
+
 export function readPeerId(dec: Decoder, field = 'peer id'): PeerId {
   // Fast path, most fields of most frames: a valid id is ASCII, so its bytes are its
   // characters; checking them here replaces a TextDecoder call and a regex per id.
   const arr = dec.arr
   const start = dec.pos
   const length = arr[start] as number
-  if (length > 0 && length <= MAX_PEER_ID_LENGTH && start + 1 + length <= arr.length) {
-    let id = ''
+  const end = start + 1 + length
+  if (length > 0 && length <= MAX_PEER_ID_LENGTH && end <= arr.length) {
+    let hash = length
     let i = start + 1
-    for (; i <= start + length; i++) {
+    for (; i < end; i++) {
       const b = arr[i] as number
       if (b >= 128 || ID_BYTE[b] === 0) break
-      id += String.fromCharCode(b)
+      hash = Math.imul(hash ^ b, 0x01000193)
     }
-    if (i > start + length) {
-      dec.pos = i
+    if (i === end) {
+      dec.pos = end
+      const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1)
+      const cached = interned[slot]
+      if (cached !== undefined && cached.length === length) {
+        let k = 0
+        while (k < length && cached.charCodeAt(k) === arr[start + 1 + k]) k++
+        if (k === length) return cached
+      }
+      let id = ''
+      for (let j = start + 1; j < end; j++) id += String.fromCharCode(arr[j] as number)
+      interned[slot] = id
       return id
     }
   }

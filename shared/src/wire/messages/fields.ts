@@ -30,8 +30,12 @@ export function writePeerId(enc: encoding.Encoder, id: string): void {
     let ascii = true
     for (let i = 0; i < n; i++) if (id.charCodeAt(i) >= 128) ascii = false
     if (ascii) {
-      encoding.writeUint8(enc, n)
-      for (let i = 0; i < n; i++) encoding.writeUint8(enc, id.charCodeAt(i))
+      encoding.verifyLen(enc, n + 1)
+      const buf = enc.cbuf
+      let pos = enc.cpos
+      buf[pos++] = n
+      for (let i = 0; i < n; i++) buf[pos++] = id.charCodeAt(i)
+      enc.cpos = pos
       return
     }
   }
@@ -71,8 +75,10 @@ export function writeMemberUpdate(enc: encoding.Encoder, u: MemberUpdate): void 
   writePeerId(enc, u.id)
   encoding.writeUint8(enc, MemberStateCode[u.state])
   encoding.writeVarUint(enc, u.incarnation)
-  if (u.state === 'alive') encoding.writeVarUint8Array(enc, u.meta)
-  else if (u.state === 'suspect' || u.state === 'dead') writePeerId(enc, u.from)
+  if (u.state === 'alive') {
+    if (u.meta.length === 0) encoding.writeUint8(enc, 0)
+    else encoding.writeVarUint8Array(enc, u.meta)
+  } else if (u.state === 'suspect' || u.state === 'dead') writePeerId(enc, u.from)
 }
 
 export function readMemberUpdate(dec: Decoder, limits: WireLimits): MemberUpdate {
