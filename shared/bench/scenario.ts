@@ -160,6 +160,8 @@ export function runScenario(
   plan: Plan,
   payloadTypes: ReadonlySet<number>,
   log: (line: string) => void = () => {},
+  /** Called with the row so far as each phase begins, so a run that dies still reports what it finished. */
+  progressRow: (row: Row) => void = () => {},
 ): Row {
   const started = performance.now()
   const stopFile = process.env.GM_BENCH_STOP_FILE
@@ -190,6 +192,20 @@ export function runScenario(
     )
     phaseName = name
     progress.detail = ''
+    if (name !== 'done') progressRow(snapshot(`incomplete: the run ended in ${name}`))
+  }
+  /** The row as it stands, with the simulator's cost so far. */
+  const snapshot = (status: string): Row => {
+    const wallMs = performance.now() - started
+    return {
+      ...row,
+      status: row.status === 'complete' ? status : row.status,
+      virtualMs: net.now,
+      simEvents: net.eventsProcessed,
+      simEventsPerSec: net.eventsProcessed / (wallMs / 1000),
+      wallMs,
+      peakRssMB: peakRss / 2 ** 20,
+    }
   }
   try {
     runPhases(protocol, n, plan, payloadTypes, net, seed, row, checkBudget, enter, progress)
