@@ -188,7 +188,8 @@ export function runScenario(
   const enter = (name: string): void => {
     log(
       `  [${protocol.name} n=${n} loss=${loss}] ${name} at ${(net.now / 1000).toFixed(1)} s virtual, ` +
-        `${((performance.now() - started) / 1000).toFixed(1)} s wall, ${net.eventsProcessed} events`,
+        `${((performance.now() - started) / 1000).toFixed(1)} s wall, ${net.eventsProcessed} events, ` +
+        `${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB RSS`,
     )
     phaseName = name
     progress.detail = ''
