@@ -250,8 +250,8 @@ async function main(): Promise<void> {
       'fDead: live nodes declared dead during stalls; known: share of room a node lists; Mev: simulated events',
   )
   console.log(line(COLUMNS.map((c) => c.head)))
-  // One process per run, `jobs` at a time, in `runOrder`. Each run is seeded on its own, so results do not depend on
-  // the order or the parallelism; rows are printed in table order.
+  // One process per run, `jobs` at a time, in `runOrder`. Each run is seeded on its own,
+  // so results do not depend on the order or the parallelism; rows are printed in table order.
   const specs: RunSpec[] = []
   for (const n of args.n)
     for (const loss of args.loss) for (const protocol of args.protocols) specs.push({ protocol, n, loss })

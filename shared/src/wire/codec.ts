@@ -75,14 +75,14 @@ export type DecodeResult =
   | { readonly ok: true; readonly frame: Frame }
   | { readonly ok: false; readonly error: DecodeError }
 
+/** A buffer grown past this by a big frame (a snapshot, a diff) is not kept. */
+const KEEP_BYTES = 64 * 1024
 /**
  * One encoder serves every frame: a fresh lib0 encoder per frame starts at 100 bytes and
  * grows by chunks that are then concatenated, which was ~15% of a 10,000-peer simulation.
  * Reused, a frame is written into one buffer and copied out once. Encoding is synchronous;
  * a codec that encoded a frame inside a frame would find it busy and get a fresh one.
  */
-/** A buffer grown past this by a big frame (a snapshot, a diff) is not kept. */
-const KEEP_BYTES = 64 * 1024
 const shared = encoding.createEncoder()
 shared.cbuf = new Uint8Array(KEEP_BYTES)
 let sharedBusy = false
