@@ -193,14 +193,14 @@ export function runScenario(
     )
     phaseName = name
     progress.detail = ''
-    if (name !== 'done') progressRow(snapshot(`incomplete: the run ended in ${name}`))
+    // The status of a progress row is read only if the run dies before its next one.
+    if (name !== 'done') progressRow(withCost({ ...row, status: `in ${name}` }))
   }
-  /** The row as it stands, with the simulator's cost so far. */
-  const snapshot = (status: string): Row => {
+  /** `r` with the simulator's cost so far. */
+  const withCost = (r: Row): Row => {
     const wallMs = performance.now() - started
     return {
-      ...row,
-      status: row.status === 'complete' ? status : row.status,
+      ...r,
       virtualMs: net.now,
       simEvents: net.eventsProcessed,
       simEventsPerSec: net.eventsProcessed / (wallMs / 1000),
@@ -215,13 +215,7 @@ export function runScenario(
     row.status = err.message
     log(`  [${protocol.name} n=${n} loss=${loss}] stopped: ${err.message}`)
   }
-  const wallMs = performance.now() - started
-  row.virtualMs = net.now
-  row.simEvents = net.eventsProcessed
-  row.simEventsPerSec = net.eventsProcessed / (wallMs / 1000)
-  row.wallMs = wallMs
-  row.peakRssMB = peakRss / 2 ** 20
-  return row
+  return withCost(row)
 }
 
 function runPhases(

@@ -200,8 +200,7 @@ function runChild(spec: RunSpec, args: Args, budgetS: number): Promise<Row> {
         // The phases it finished, from its last progress line.
         const died = `run died (${signal ?? `exit code ${code}`}; out of memory?)`
         const row = last ?? failedRow(spec, args.seed, died)
-        row.status =
-          last === undefined ? died : `${died}; ${last.status.replace('incomplete: the run ended', 'it was')}`
+        row.status = last === undefined ? died : `${died}; it was ${last.status}`
         row.wallMs = performance.now() - started
         resolve(row)
       }
