@@ -20,51 +20,75 @@
  * at most `capacity` items (a link that falls further behind skips the oldest, counted in
  * `overrun`).
  *
+ * Items are rows of parallel arrays, not objects holding the decoded record: when half of
+ * a 10,000-peer room crashes, each survivor's log briefly holds thousands of suspect and
+ * dead records, and the simulator holds 5,000 such logs (~60 bytes an item instead of
+ * ~200). `take` builds the records it hands out.
+ *
  *   const log = new NewsLog(4_096, 1_000)
  *   log.addLink('b')
  *   log.append(now, update, 'c')            // news that came from neighbour c
  *   log.take('b', 1_200)                    // → [update]; again → []
  */
 import type { PeerId } from '../ids'
-import type { MemberUpdate } from '../wire/frame'
+import type { MemberState, MemberUpdate } from '../wire/frame'
 import { memberUpdateSize } from '../wire/messages/fields'
 
-interface Item {
-  readonly update: MemberUpdate
-  /** When it was appended. */
-  readonly at: number
-  /** memberUpdateSize(update), computed once. */
-  readonly size: number
-  /** The neighbour it came from ('' for our own news): never sent back there. */
-  readonly source: PeerId
-  /** Link slots that have sent us the same record since: they hold it, so it is not sent to them. */
-  heldBy: number
-  /** Replaced by newer news about the same member. */
-  stale: boolean
+const EMPTY = new Uint8Array(0)
+const STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left']
+function stateCode(state: MemberState): number {
+  switch (state) {
+    case 'alive':
+      return 0
+    case 'suspect':
+      return 1
+    case 'dead':
+      return 2
+    default:
+      return 3
+  }
 }
+/** Set in an item's state byte once newer news about the same member came. */
+const STALE = 0x80
 
 interface Link {
   /** Absolute index of the next item to consider for this neighbour. */
   cursor: number
-  /** Bit index in `Item.heldBy`, or -1 when more links are open than bits. */
+  /** Bit index in an item's `heldBy`, or -1 when more links are open than bits. */
   readonly slot: number
 }
 
-/** Bits of `Item.heldBy`: active views are far smaller (HyParView's cap is ~7–10). */
+/** Bits of an item's `heldBy`: active views are far smaller (HyParView's cap is ~7–10). */
 const SLOTS = 31
 
 export class NewsLog {
-  /** Grows by doubling up to `capacity`: most peers' backlog is a handful of items. */
-  private ring: (Item | undefined)[] = new Array(16)
-  private mask = 15
+  // The ring, one array per field; grows by doubling up to `capacity` (most peers' backlog
+  // is a handful of items).
+  private ids: (PeerId | undefined)[] = []
+  /** The record's accuser (suspect, dead) or ''. */
+  private froms: (PeerId | undefined)[] = []
+  /** Metadata of alive records; undefined for none. */
+  private metas: (Uint8Array | undefined)[] = []
+  /** The neighbour each item came from ('' for our own news): never sent back there. */
+  private sources: (PeerId | undefined)[] = []
+  private incarnations = new Uint32Array(0)
+  /** State code, | STALE once replaced by newer news about the same member. */
+  private states = new Uint8Array(0)
+  /** When each item was appended. */
+  private ats = new Float64Array(0)
+  /** memberUpdateSize of each item, computed once. */
+  private sizes = new Uint32Array(0)
+  /** Link slots that have sent us the same record since: they hold it, so it is not sent to them. */
+  private heldBy = new Uint32Array(0)
+  private mask = -1
   private readonly capacity: number
   /** Absolute indices: items [start, end) are in the ring. */
   private start = 0
   private end = 0
   private readonly links = new Map<PeerId, Link>()
   private freeSlots = (2 ** SLOTS - 1) >>> 0
-  /** The newest item about each member still in the ring. */
-  private readonly latest = new Map<PeerId, Item>()
+  /** Absolute index of the newest item about each member still in the ring. */
+  private readonly latest = new Map<PeerId, number>()
   /** The latest time seen by `append`. */
   private now = Number.NEGATIVE_INFINITY
   /** Items a lagging link never got because the ring was full. */
@@ -77,6 +101,7 @@ export class NewsLog {
     let size = 16
     while (size < capacity) size *= 2
     this.capacity = size
+    this.resize(16)
   }
 
   /** Items waiting for at least one link. */
@@ -100,7 +125,7 @@ export class NewsLog {
     }
     let cursor = this.start
     const old = this.now - this.retainMs
-    while (cursor < this.end && (this.ring[cursor & this.mask] as Item).at <= old) cursor++
+    while (cursor < this.end && (this.ats[cursor & this.mask] as number) <= old) cursor++
     this.links.set(peer, { cursor, slot })
   }
 
@@ -116,7 +141,7 @@ export class NewsLog {
 
   append(now: number, update: MemberUpdate, source: PeerId): void {
     if (now > this.now) this.now = now
-    if (this.end - this.start > this.mask && this.ring.length < this.capacity) this.grow()
+    if (this.end - this.start > this.mask && this.mask + 1 < this.capacity) this.resize((this.mask + 1) * 2)
     if (this.end - this.start > this.mask) {
       this.release(this.start)
       this.start++
@@ -127,10 +152,18 @@ export class NewsLog {
         }
     }
     const old = this.latest.get(update.id)
-    if (old !== undefined) old.stale = true
-    const item: Item = { update, at: now, size: memberUpdateSize(update), source, heldBy: 0, stale: false }
-    this.latest.set(update.id, item)
-    this.ring[this.end & this.mask] = item
+    if (old !== undefined) this.states[old & this.mask] = (this.states[old & this.mask] as number) | STALE
+    const i = this.end & this.mask
+    this.latest.set(update.id, this.end)
+    this.ids[i] = update.id
+    this.froms[i] = update.from
+    this.metas[i] = update.meta.length === 0 ? undefined : update.meta
+    this.sources[i] = source
+    this.incarnations[i] = update.incarnation
+    this.states[i] = stateCode(update.state)
+    this.ats[i] = now
+    this.sizes[i] = memberUpdateSize(update)
+    this.heldBy[i] = 0
     this.end++
   }
 
@@ -139,10 +172,12 @@ export class NewsLog {
    * copy from us. Cheap: one map lookup.
    */
   heard(from: PeerId, id: PeerId, incarnation: number, state: MemberUpdate['state']): void {
-    const it = this.latest.get(id)
-    if (it === undefined || it.update.incarnation !== incarnation || it.update.state !== state) return
+    const at = this.latest.get(id)
+    if (at === undefined) return
+    const i = at & this.mask
+    if (this.incarnations[i] !== incarnation || this.states[i] !== stateCode(state)) return
     const slot = this.links.get(from)?.slot ?? -1
-    if (slot >= 0) it.heldBy |= 1 << slot
+    if (slot >= 0) this.heldBy[i] = ((this.heldBy[i] as number) | (1 << slot)) >>> 0
   }
 
   /** Up to `maxBytes` of news `to` was not offered yet (at least one item if any). */
@@ -150,30 +185,68 @@ export class NewsLog {
     const l = this.links.get(to)
     const out: MemberUpdate[] = []
     if (l === undefined) return out
-    const bit = l.slot >= 0 ? 1 << l.slot : 0
+    const bit = l.slot >= 0 ? (1 << l.slot) >>> 0 : 0
     let budget = maxBytes
-    let i = Math.max(l.cursor, this.start)
-    for (; i < this.end; i++) {
-      const it = this.ring[i & this.mask] as Item
-      if (it.stale || it.source === to || (it.heldBy & bit) !== 0) continue
-      if (out.length > 0 && it.size > budget) break
-      out.push(it.update)
-      budget -= it.size
+    let a = Math.max(l.cursor, this.start)
+    for (; a < this.end; a++) {
+      const i = a & this.mask
+      const state = this.states[i] as number
+      if ((state & STALE) !== 0 || this.sources[i] === to || ((this.heldBy[i] as number) & bit) !== 0)
+        continue
+      const size = this.sizes[i] as number
+      if (out.length > 0 && size > budget) break
+      out.push({
+        id: this.ids[i] as PeerId,
+        state: STATES[state] as MemberState,
+        incarnation: this.incarnations[i] as number,
+        meta: this.metas[i] ?? EMPTY,
+        from: this.froms[i] as PeerId,
+      })
+      budget -= size
       if (budget <= 0) {
-        i++
+        a++
         break
       }
     }
-    l.cursor = i
+    l.cursor = a
     this.trim()
     return out
   }
 
-  private grow(): void {
-    const ring: (Item | undefined)[] = new Array(this.ring.length * 2)
-    const mask = ring.length - 1
-    for (let i = this.start; i < this.end; i++) ring[i & mask] = this.ring[i & this.mask]
-    this.ring = ring
+  /** Re-lay the ring's items [start, end) into arrays of `size` rows. */
+  private resize(size: number): void {
+    const mask = size - 1
+    const ids: (PeerId | undefined)[] = new Array(size)
+    const froms: (PeerId | undefined)[] = new Array(size)
+    const metas: (Uint8Array | undefined)[] = new Array(size)
+    const sources: (PeerId | undefined)[] = new Array(size)
+    const incarnations = new Uint32Array(size)
+    const states = new Uint8Array(size)
+    const ats = new Float64Array(size)
+    const sizes = new Uint32Array(size)
+    const heldBy = new Uint32Array(size)
+    for (let a = this.start; a < this.end; a++) {
+      const from = a & this.mask
+      const to = a & mask
+      ids[to] = this.ids[from]
+      froms[to] = this.froms[from]
+      metas[to] = this.metas[from]
+      sources[to] = this.sources[from]
+      incarnations[to] = this.incarnations[from] as number
+      states[to] = this.states[from] as number
+      ats[to] = this.ats[from] as number
+      sizes[to] = this.sizes[from] as number
+      heldBy[to] = this.heldBy[from] as number
+    }
+    this.ids = ids
+    this.froms = froms
+    this.metas = metas
+    this.sources = sources
+    this.incarnations = incarnations
+    this.states = states
+    this.ats = ats
+    this.sizes = sizes
+    this.heldBy = heldBy
     this.mask = mask
   }
 
@@ -182,16 +255,20 @@ export class NewsLog {
     let low = this.end
     for (const l of this.links.values()) if (l.cursor < low) low = l.cursor
     const old = this.now - this.retainMs
-    while (this.start < low && (this.ring[this.start & this.mask] as Item).at <= old) {
+    while (this.start < low && (this.ats[this.start & this.mask] as number) <= old) {
       this.release(this.start)
       this.start++
     }
   }
 
   private release(index: number): void {
-    const slot = index & this.mask
-    const it = this.ring[slot]
-    if (it !== undefined && this.latest.get(it.update.id) === it) this.latest.delete(it.update.id)
-    this.ring[slot] = undefined
+    const i = index & this.mask
+    const id = this.ids[i]
+    if (id !== undefined && this.latest.get(id) === index) this.latest.delete(id)
+    // Drop the references so released records can be collected.
+    this.ids[i] = undefined
+    this.froms[i] = undefined
+    this.metas[i] = undefined
+    this.sources[i] = undefined
   }
 }
