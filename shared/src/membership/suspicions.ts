@@ -42,7 +42,8 @@ export class Suspicions {
   private readonly stride: number
   private rows = 0
   private free: number[] = []
-  private incarnations = new Float64Array(MIN_ROWS)
+  /** Plain numbers: an incarnation read from a Float64Array would reach MemberUpdate records as a double (see news-log.ts). */
+  private incarnations: number[] = new Array(MIN_ROWS).fill(0)
   private starts = new Float64Array(MIN_ROWS)
   private deadlines = new Float64Array(MIN_ROWS)
   /** The earliest timer pending for the row's id (+Infinity: none). */
@@ -203,7 +204,9 @@ export class Suspicions {
       b.set(a.subarray(0, keep))
       return b
     }
-    this.incarnations = grow(this.incarnations)
+    const incarnations: number[] = new Array(rows).fill(0)
+    for (let i = 0; i < keep; i++) incarnations[i] = this.incarnations[i] as number
+    this.incarnations = incarnations
     this.starts = grow(this.starts)
     this.deadlines = grow(this.deadlines)
     this.armed = grow(this.armed)
