@@ -29,6 +29,8 @@
  *   join at once).
  * - Shortcuts (§3.8, `hop-shortcuts.ts`): a lazy neighbour that announces what our tree
  *   link brings at fewer hops, on average, replaces that tree link.
+ * - A message still missing after `MAX_ANNOUNCERS` GRAFTs is given up on and handed to
+ *   the host (`pull`), which fetches it by anti-entropy at once from its announcers.
  */
 import type { PeerId } from '../ids'
 import type { BroadcastFrame, IHaveEntry, MessageId, UpdateFrame } from '../wire/frame'
@@ -43,6 +45,12 @@ export interface PlumtreeHost {
   send(to: PeerId, frame: BroadcastFrame): void
   /** Hand a payload to the application. False when it is malformed: it is then not forwarded. */
   deliver(from: PeerId, payload: Uint8Array, frame: UpdateFrame): boolean
+  /**
+   * Plumtree stopped GRAFTing messages still missing here: bring them by anti-entropy now.
+   * `holders` are neighbours that announced them (so hold them), those asked least first;
+   * empty when none is a neighbour any more. Without it they wait for the periodic round.
+   */
+  pull?(holders: readonly PeerId[]): void
 }
 
 export interface PlumtreeStats {
@@ -59,6 +67,8 @@ export interface PlumtreeStats {
   graftsOffTree: number
   /** Lazy links made tree links (empty GRAFT sent): no tree link, one went down, or we had cut it. */
   treeRepairs: number
+  /** Missing messages no longer GRAFTed (`MAX_ANNOUNCERS` asks unanswered, or no announcer left): handed to anti-entropy. */
+  graftsAbandoned: number
   /** Tree links swapped for a lazy neighbour that announced a message `shortcutThreshold` hops closer to its origin (§3.8). */
   shortcuts: number
   prunesSent: number
@@ -130,6 +140,7 @@ export class Plumtree {
     graftsOnAnnounce: 0,
     graftsOffTree: 0,
     treeRepairs: 0,
+    graftsAbandoned: 0,
     shortcuts: 0,
     prunesSent: 0,
     delivered: 0,
@@ -455,11 +466,16 @@ export class Plumtree {
 
   private repair(now: number): void {
     const grafts = new Map<PeerId, MessageId[]>()
+    let abandoned: PeerId[] | undefined
     for (const [key, m] of this.missing.due(now)) {
       const peer = this.nextAnnouncer(m)
       if (peer === undefined || m.grafts >= MAX_ANNOUNCERS) {
-        // Nobody left to ask; anti-entropy will bring it.
+        // Nobody left to ask, or every ask went unanswered: anti-entropy brings it, now
+        // (see `pull`), from the announcers, which hold it.
         this.missing.drop(key)
+        this.stats.graftsAbandoned++
+        abandoned ??= []
+        for (const a of m.announcers) if (!abandoned.includes(a)) abandoned.push(a)
         continue
       }
       this.missing.asking(now + this.o.graftRetryMs, key, m, peer)
@@ -484,6 +500,7 @@ export class Plumtree {
       }
       this.sendGraft(peer, ids)
     }
+    if (abandoned !== undefined) this.host.pull?.(abandoned)
     const c = this.candidate
     if (c !== undefined && now >= c.at) {
       this.candidate = undefined
