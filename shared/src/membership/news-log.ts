@@ -33,21 +33,11 @@
 import type { PeerId } from '../ids'
 import type { MemberState, MemberUpdate } from '../wire/frame'
 import { memberUpdateSize } from '../wire/messages/fields'
+import { rank } from './member-table'
 
 const EMPTY = new Uint8Array(0)
+/** By `rank`, the state's code in an item's state byte. */
 const STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left']
-function stateCode(state: MemberState): number {
-  switch (state) {
-    case 'alive':
-      return 0
-    case 'suspect':
-      return 1
-    case 'dead':
-      return 2
-    default:
-      return 3
-  }
-}
 /** Set in an item's state byte once newer news about the same member came. */
 const STALE = 0x80
 
@@ -164,7 +154,7 @@ export class NewsLog {
     this.metas[i] = update.meta.length === 0 ? undefined : update.meta
     this.sources[i] = source
     this.incarnations[i] = update.incarnation
-    this.states[i] = stateCode(update.state)
+    this.states[i] = rank(update.state)
     this.ats[i] = now
     this.sizes[i] = memberUpdateSize(update)
     this.heldBy[i] = 0
@@ -179,7 +169,7 @@ export class NewsLog {
     const at = this.latest.get(id)
     if (at === undefined) return
     const i = at & this.mask
-    if (this.incarnations[i] !== incarnation || this.states[i] !== stateCode(state)) return
+    if (this.incarnations[i] !== incarnation || this.states[i] !== rank(state)) return
     const slot = this.links.get(from)?.slot ?? -1
     if (slot >= 0) this.heldBy[i] = ((this.heldBy[i] as number) | (1 << slot)) >>> 0
   }
