@@ -15,6 +15,7 @@
  *   index.release(s)                 // forgotten: the slot may go to another id
  */
 import type { PeerId } from '../ids'
+import { idHash } from './member-digest'
 
 export interface MemberIndex {
   /** The slot of `id`, assigned on first sight. */
@@ -23,6 +24,8 @@ export interface MemberIndex {
   find(id: PeerId): number
   /** The canonical id of a slot in use. */
   idAt(slot: number): PeerId
+  /** `idHash` of the id of a slot in use (member-digest.ts), computed once when the slot is assigned. */
+  hashAt(slot: number): number
   /** One more than the highest slot handed out: tables size their arrays to it. */
   readonly capacity: number
   /** A table no longer refers to `slot`. A shared index ignores it. */
@@ -32,6 +35,8 @@ export interface MemberIndex {
 export class LocalMemberIndex implements MemberIndex {
   private readonly slots = new Map<PeerId, number>()
   private readonly ids: PeerId[] = []
+  /** `idHash` by slot: membership digest scans read it for every member, every round. */
+  private readonly hashes: number[] = []
   private readonly free: number[] = []
 
   get capacity(): number {
@@ -44,6 +49,7 @@ export class LocalMemberIndex implements MemberIndex {
     const slot = this.free.pop() ?? this.ids.length
     this.slots.set(id, slot)
     this.ids[slot] = id
+    this.hashes[slot] = idHash(id)
     return slot
   }
 
@@ -53,6 +59,10 @@ export class LocalMemberIndex implements MemberIndex {
 
   idAt(slot: number): PeerId {
     return this.ids[slot] as PeerId
+  }
+
+  hashAt(slot: number): number {
+    return this.hashes[slot] as number
   }
 
   release(slot: number): void {

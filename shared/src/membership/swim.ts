@@ -24,11 +24,21 @@ import type { PeerId } from '../ids'
 import type { MemberView } from '../node/member-view'
 import { RandomSet } from '../node/random-set'
 import type { Random } from '../random'
-import type { MemberState, MemberUpdate, SwimFrame } from '../wire/frame'
+import type { MemberState, MemberUpdate, RefinedBucket, SubBucketAsk, SwimFrame } from '../wire/frame'
 import { MAX_INCARNATION } from '../wire/limits'
 import { BroadcastQueue } from './broadcast-queue'
 import { applyHealthDelta, failedProbeHealthDelta, retransmitLimit, scaleByHealth } from './lifeguard'
-import { bucketOf, bucketsFor, idHash, MemberDigest } from './member-digest'
+import {
+  asksOf,
+  bucketOf,
+  bucketsFor,
+  coarseCount,
+  idHash,
+  MemberDigest,
+  maskOf,
+  refines,
+  subBucketOf,
+} from './member-digest'
 import { LocalMemberIndex, type MemberIndex } from './member-index'
 import { MemberTable, rank } from './member-table'
 import { NewsLog } from './news-log'
@@ -65,6 +75,8 @@ export interface SwimStats {
   newsOverrun: number
   /** Records sent to neighbours whose membership digest differed from ours. */
   digestRecordsSent: number
+  /** Digests answered with sub-bucket sums (MEMBER_REFINE) rather than records. */
+  digestRefinements: number
   /** 'neighbors' scope: failed probes followed by a recheck (rechecks.ts), and those the recheck confirmed. */
   rechecks: number
   rechecksFailed: number
@@ -124,6 +136,7 @@ export class Swim {
     staleRejected: 0,
     newsOverrun: 0,
     digestRecordsSent: 0,
+    digestRefinements: 0,
     rechecks: 0,
     rechecksFailed: 0,
   }
@@ -459,18 +472,57 @@ export class Swim {
   }
 
   /**
-   * Our records (any state) in the buckets where `theirs` differs from our digest: what
-   * the neighbour that sent it lacks or holds differently. Empty when the digests match.
+   * The answer to a neighbour's digest: our records (any state) in the buckets where
+   * `theirs` differs from our digest and that have settled, what the neighbour lacks or
+   * holds differently; or, when those are many (`refines`: a gap spread over the room),
+   * the buckets' sub-sums (`refine`, the fine buckets in `offered`), so the
+   * neighbour asks only for the sub-buckets that differ. Undefined when nothing differs.
    */
-  recordsDiffering(now: number, theirs: readonly number[]): MemberUpdate[] {
+  digestAnswer(
+    now: number,
+    theirs: readonly number[],
+  ): { records: MemberUpdate[] } | { refine: RefinedBucket[]; offered: Uint8Array } | undefined {
     const buckets = this.digestSums.differing(theirs, now - this.o.memberDigestSettleMs)
-    const out: MemberUpdate[] = []
-    if (buckets === undefined) return out
+    if (buckets === undefined) return undefined
+    const slots = this.slotsIn(buckets, bucketOf)
+    if (slots.length === 0) return undefined
+    if (!refines(slots.length, coarseCount(buckets, theirs.length))) return { records: this.recordsOf(slots) }
+    this.stats.digestRefinements++
+    return { refine: this.digestSums.refinement(buckets), offered: buckets }
+  }
+
+  /**
+   * A neighbour's refinement of its answer to our digest: the sub-buckets that differ, to
+   * ask it for its records there, and our records in those of them that have settled here
+   * (it may lack them).
+   */
+  refinementAnswer(
+    now: number,
+    theirs: readonly RefinedBucket[],
+  ): { records: MemberUpdate[]; asks: SubBucketAsk[] } {
+    const mask = this.digestSums.refineDiffering(theirs)
+    if (mask === undefined) return { records: [], asks: [] }
+    const push = this.digestSums.settled(mask, now - this.o.memberDigestSettleMs)
+    return { records: this.recordsOf(this.slotsIn(push, subBucketOf)), asks: asksOf(mask) }
+  }
+
+  /** Our records in the sub-buckets a neighbour asked for after our refinement. */
+  recordsAsked(asks: readonly SubBucketAsk[]): MemberUpdate[] {
+    return this.recordsOf(this.slotsIn(maskOf(asks), subBucketOf))
+  }
+
+  /** Slots of our records (any state) whose id hash `of` maps to a marked entry of `mask`. */
+  private slotsIn(mask: Uint8Array, of: (hash: number) => number): number[] {
+    const out: number[] = []
     for (let slot = 0; slot < this.table.span; slot++)
-      if (this.table.has(slot) && buckets[bucketOf(idHash(this.index.idAt(slot)))] === 1)
-        out.push(this.recordAt(slot))
-    this.stats.digestRecordsSent += out.length
+      if (this.table.has(slot) && mask[of(this.index.hashAt(slot))] === 1) out.push(slot)
     return out
+  }
+
+  /** The records in `slots`, sent for membership anti-entropy. */
+  private recordsOf(slots: readonly number[]): MemberUpdate[] {
+    this.stats.digestRecordsSent += slots.length
+    return slots.map((slot) => this.recordAt(slot))
   }
 
   /** A random member believed alive (not self), or undefined; O(1) expected. */

@@ -13,7 +13,15 @@ import type { PeerId } from '../ids'
 import { Swim } from '../membership/swim'
 import { HyParView } from '../overlay/hyparview'
 import { decodeFrame, encodeFrame } from '../wire/codec'
-import type { Frame, MemberUpdate, SyncDiffFrame, SyncDigestFrame } from '../wire/frame'
+import type {
+  Frame,
+  MemberDigestFrame,
+  MemberRefineAskFrame,
+  MemberRefineFrame,
+  MemberUpdate,
+  SyncDiffFrame,
+  SyncDigestFrame,
+} from '../wire/frame'
 import type { DropReason, Effect } from './effect'
 import type { MemberView } from './member-view'
 import type { MeshNode } from './mesh-node'
@@ -81,6 +89,10 @@ class ComposedNode implements GossipNode {
   /** When each neighbour last got a non-empty diff answering its opener, or a member snapshot. */
   private readonly lastDiffTo = new Map<PeerId, number>()
   private readonly lastSnapshotTo = new Map<PeerId, number>()
+  /** Neighbours sent a member digest whose refinement (MEMBER_REFINE) we would still take. */
+  private readonly memberDigestsOut = new Set<PeerId>()
+  /** Neighbours sent a refinement, with the fine buckets it offered: their one ask is answered. */
+  private readonly refinesOut = new Map<PeerId, Uint8Array>()
   /** Effects of the event being handled. */
   private out: Effect[] = []
   private now = 0
@@ -353,19 +365,13 @@ class ComposedNode implements GossipNode {
         this.swim.mergeSnapshot(now, f.members, from)
         break
       case 'member-digest':
-        // Membership anti-entropy: answer with our records where the digests differ. A
-        // small frame can ask for the whole table: only active neighbours, once per round.
-        if (!this.overlay.isActive(from)) {
-          this.drop(from, 'unsolicited', 'member digest from a peer outside the active view')
-          break
-        }
-        if (
-          now - (this.lastSnapshotTo.get(from) ?? Number.NEGATIVE_INFINITY) >=
-          this.o.antiEntropyIntervalMs
-        ) {
-          const records = this.swim.recordsDiffering(now, f.buckets)
-          if (records.length > 0) this.sendSnapshot(from, records)
-        }
+        this.onMemberDigest(from, f)
+        break
+      case 'member-refine':
+        this.onMemberRefine(from, f)
+        break
+      case 'member-refine-ask':
+        this.onMemberRefineAsk(from, f)
         break
       case 'sync-diff':
         this.onDiff(from, f)
@@ -434,12 +440,73 @@ class ComposedNode implements GossipNode {
   }
 
   private sendMemberDigest(peer: PeerId): void {
+    this.memberDigestsOut.add(peer)
     this.send(peer, { type: 'member-digest', buckets: this.swim.digest() })
+  }
+
+  /**
+   * Membership anti-entropy: answer with our records where the digests differ, or with the
+   * sub-sums of those buckets when they hold many records (a gap spread over the room). A
+   * small frame can ask for the whole table: only active neighbours, once per round.
+   */
+  private onMemberDigest(from: PeerId, f: MemberDigestFrame): void {
+    if (!this.overlay.isActive(from)) {
+      this.drop(from, 'unsolicited', 'member digest from a peer outside the active view')
+      return
+    }
+    const last = this.lastSnapshotTo.get(from) ?? Number.NEGATIVE_INFINITY
+    if (this.now - last < this.o.antiEntropyIntervalMs) return
+    const answer = this.swim.digestAnswer(this.now, f.buckets)
+    if (answer === undefined) return
+    if ('records' in answer) {
+      this.sendSnapshot(from, answer.records)
+      return
+    }
+    // The refinement is this round's answer; the one ask it invites is part of it.
+    this.lastSnapshotTo.set(from, this.now)
+    this.refinesOut.set(from, answer.offered)
+    this.send(from, { type: 'member-refine', buckets: answer.refine })
+  }
+
+  /**
+   * A neighbour refined its answer to our digest: ask for its records in the sub-buckets
+   * that differ, then push ours there. The ask goes first: channels are ordered, so the
+   * neighbour answers it before merging our records and does not send them back.
+   * Accepted once per digest we sent, so a neighbour cannot make us send our table at will.
+   */
+  private onMemberRefine(from: PeerId, f: MemberRefineFrame): void {
+    if (!this.overlay.isActive(from) || !this.memberDigestsOut.delete(from)) {
+      this.drop(from, 'unsolicited', 'member refinement answering no member digest of ours')
+      return
+    }
+    const { records, asks } = this.swim.refinementAnswer(this.now, f.buckets)
+    if (asks.length > 0) this.send(from, { type: 'member-refine-ask', asks })
+    this.sendMembers(from, records)
+  }
+
+  /** The neighbour we sent a refinement asks for our records in some of its sub-buckets. */
+  private onMemberRefineAsk(from: PeerId, f: MemberRefineAskFrame): void {
+    const offered = this.refinesOut.get(from)
+    if (!this.overlay.isActive(from) || offered === undefined) {
+      this.drop(from, 'unsolicited', 'member refine ask answering no refinement of ours')
+      return
+    }
+    this.refinesOut.delete(from)
+    if (f.asks.some((a) => offered[a.bucket] !== 1)) {
+      this.drop(from, 'unsolicited', 'member refine ask for buckets our refinement did not offer')
+      return
+    }
+    this.sendMembers(from, this.swim.recordsAsked(f.asks))
   }
 
   /** The join state transfer (every live member, memberlist's push-pull on join), or the records a member digest showed missing. */
   private sendSnapshot(peer: PeerId, all: readonly MemberUpdate[] = this.swim.snapshot()): void {
     this.lastSnapshotTo.set(peer, this.now)
+    this.sendMembers(peer, all)
+  }
+
+  /** Member records as MEMBER_SNAPSHOT frames, chunked by `maxListItems`. */
+  private sendMembers(peer: PeerId, all: readonly MemberUpdate[]): void {
     const chunk = this.o.wireLimits.maxListItems
     for (let i = 0; i < all.length; i += chunk)
       this.send(peer, { type: 'member-snapshot', members: all.slice(i, i + chunk) })
@@ -598,6 +665,8 @@ class ComposedNode implements GossipNode {
     this.openersOut.delete(peer)
     this.lastDiffTo.delete(peer)
     this.lastSnapshotTo.delete(peer)
+    this.memberDigestsOut.delete(peer)
+    this.refinesOut.delete(peer)
   }
 
   private send(to: PeerId, frame: Frame): void {

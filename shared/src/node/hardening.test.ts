@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../ids'
+import { bucketOf, idHash } from '../membership/member-digest'
 import { Swim } from '../membership/swim'
 import { resolveSwimOptions } from '../membership/swim-options'
 import { alive } from '../membership/test-records'
@@ -12,6 +13,7 @@ import { seededRandom } from '../random'
 import { createVectorReplica, encodeVectorUpdate } from '../replica/vector-replica'
 import { decodeFrame, encodeFrame } from '../wire/codec'
 import type { Frame, MemberUpdate, SwimFrame, UpdateFrame } from '../wire/frame'
+import { FrameType, PROTOCOL_VERSION } from '../wire/frame-type'
 import { DEFAULT_WIRE_LIMITS, MAX_INCARNATION } from '../wire/limits'
 import type { Effect } from './effect'
 import { createNode, type GossipNode } from './gossip-node'
@@ -157,14 +159,93 @@ describe('tiny frames asking for big replies (review #4)', () => {
       sentFrames(frame(node, 2, 'c', { type: 'member-digest', buckets: [0] }), 'member-snapshot'),
     ).toHaveLength(0)
     const digest: Frame = { type: 'member-digest', buckets: [0] }
-    expect(sentFrames(frame(node, 3_000, 'c', digest), 'member-snapshot').length).toBeGreaterThan(0)
-    expect(sentFrames(frame(node, 3_001, 'c', digest), 'member-snapshot')).toHaveLength(0)
-    expect(sentFrames(frame(node, 8_001, 'c', digest), 'member-snapshot').length).toBeGreaterThan(0)
+    // 500 records differ: the answer is their sub-bucket sums (a refinement), not the records.
+    const answers = (effects: Effect[]) =>
+      sentFrames(effects, 'member-snapshot').length + sentFrames(effects, 'member-refine').length
+    expect(sentFrames(frame(node, 3_000, 'c', digest), 'member-refine')).toHaveLength(1)
+    expect(answers(frame(node, 3_001, 'c', digest))).toBe(0)
+    expect(answers(frame(node, 8_001, 'c', digest))).toBe(1)
     // A channel still handshaking is not an active neighbour.
     node.handle(9_000, { type: 'neighbor-up', peer: 'x' })
     const fromX = frame(node, 9_001, 'x', digest)
-    expect(sentFrames(fromX, 'member-snapshot')).toHaveLength(0)
+    expect(answers(fromX)).toBe(0)
     expect(fromX).toContainEqual(expect.objectContaining({ type: 'dropped', reason: 'unsolicited' }))
+  })
+
+  it('a member refinement is taken once per digest we sent, and its ask once, for the buckets it offered', () => {
+    const { node } = nodeWith(['b', 'c'])
+    const members = Array.from({ length: 500 }, (_, i) => alive(`m${i}`, 1))
+    frame(node, 1, 'b', { type: 'member-gossip', members })
+    const dropped = () => node.stats().dropped.unsolicited ?? 0
+    // Each new link was sent our digest: b's refinement of its answer is taken, once. All
+    // its sums 0: b holds nothing, so we ask for every sub-bucket we hold records in, and
+    // push those records (the ask first: b answers it before merging them).
+    const zeros = Array.from({ length: 16 }, () => 0)
+    const refine: Frame = {
+      type: 'member-refine',
+      buckets: Array.from({ length: 256 }, (_, bucket) => ({ bucket, sums: zeros })),
+    }
+    const taken = frame(node, 3_000, 'b', refine)
+    const kinds = sends(taken).flatMap((s) => (s.frame.ok ? [s.frame.frame.type] : []))
+    expect(kinds[0]).toBe('member-refine-ask')
+    const pushed = sentFrames(taken, 'member-snapshot').flatMap((s) =>
+      s.frame.ok && s.frame.frame.type === 'member-snapshot' ? s.frame.frame.members : [],
+    )
+    expect(pushed).toHaveLength(501)
+    const again = frame(node, 3_001, 'b', refine)
+    expect(sends(again)).toHaveLength(0)
+    expect(dropped()).toBe(1)
+    // From a peer that is not an active neighbour: dropped.
+    node.handle(3_002, { type: 'neighbor-up', peer: 'x' })
+    expect(sends(frame(node, 3_003, 'x', refine))).toHaveLength(0)
+    expect(dropped()).toBe(2)
+
+    // Our refinement offers the settled buckets only; an ask is answered once, and only
+    // for buckets offered. A member added just now makes its bucket unsettled.
+    frame(node, 3_500, 'c', { type: 'member-gossip', members: [alive('late', 1)] })
+    const fresh = bucketOf(idHash('late'))
+    const offer = frame(node, 4_000, 'c', { type: 'member-digest', buckets: [0] })
+    const [offered] = sentFrames(offer, 'member-refine')
+    if (offered?.frame.ok !== true || offered.frame.frame.type !== 'member-refine')
+      throw new Error('no refinement sent')
+    const buckets = offered.frame.frame.buckets.map((b) => b.bucket)
+    expect(buckets).toHaveLength(255)
+    expect(buckets).not.toContain(fresh)
+    const askFresh = frame(node, 4_001, 'c', {
+      type: 'member-refine-ask',
+      asks: [{ bucket: fresh, subs: 0xffff }],
+    })
+    expect(sends(askFresh)).toHaveLength(0)
+    expect(dropped()).toBe(3)
+    // That ask used up the refinement: a good one now is unsolicited too.
+    const other = buckets[0] as number
+    const ask: Frame = { type: 'member-refine-ask', asks: [{ bucket: other, subs: 0xffff }] }
+    expect(sends(frame(node, 4_002, 'c', ask))).toHaveLength(0)
+    expect(dropped()).toBe(4)
+    // The next round's refinement: its ask is answered with our records in those sub-buckets.
+    frame(node, 9_001, 'c', { type: 'member-digest', buckets: [0] })
+    const answered = sentFrames(frame(node, 9_002, 'c', ask), 'member-snapshot').flatMap((s) =>
+      s.frame.ok && s.frame.frame.type === 'member-snapshot' ? s.frame.frame.members.map((m) => m.id) : [],
+    )
+    const inBucket = [...members.map((m) => m.id), 'a', 'late'].filter((id) => bucketOf(idHash(id)) === other)
+    expect(answered.sort()).toEqual(inBucket.sort())
+  })
+
+  it('malformed refinement frames are dropped and counted, never thrown', () => {
+    const { node } = nodeWith(['b'])
+    const bad = [
+      new Uint8Array([PROTOCOL_VERSION, FrameType.MemberRefine, 2, 9, 0, 0, 5, 0, 0]),
+      new Uint8Array([PROTOCOL_VERSION, FrameType.MemberRefine, 0xff, 0xff, 0xff, 0x0f]),
+      new Uint8Array([PROTOCOL_VERSION, FrameType.MemberRefineAsk, 1, 7, 0, 0]),
+      new Uint8Array([PROTOCOL_VERSION, FrameType.MemberRefineAsk, 1, 7]),
+    ]
+    for (const bytes of bad) {
+      const effects = node.handle(10, { type: 'frame', from: 'b', bytes })
+      expect(sends(effects)).toHaveLength(0)
+      expect(effects).toContainEqual(expect.objectContaining({ type: 'dropped', from: 'b' }))
+    }
+    const d = node.stats().dropped
+    expect((d.malformed ?? 0) + (d.oversized ?? 0) + (d.truncated ?? 0)).toBe(4)
   })
 
   it('a digest gets at most one diff per neighbour per interval; unsolicited replies get none', () => {

@@ -77,6 +77,39 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
       .chain((k) => fc.array(fc.nat({ max: 2 ** 32 - 1 }), { minLength: k, maxLength: k })),
   }),
   fc.record({ type: fc.constant('member-snapshot' as const), members }),
+  fc.record({
+    type: fc.constant('member-refine' as const),
+    buckets: fc.uniqueArray(fc.nat({ max: 255 }), { minLength: 1, maxLength: 12 }).chain((bs) =>
+      fc.tuple(
+        ...[...bs]
+          .sort((a, b) => a - b)
+          .map((bucket) =>
+            fc.record({
+              bucket: fc.constant(bucket),
+              // Zeros are common (an empty sub-bucket) and written as absent.
+              sums: fc.array(fc.oneof(fc.constant(0), fc.nat({ max: 2 ** 32 - 1 })), {
+                minLength: 16,
+                maxLength: 16,
+              }),
+            }),
+          ),
+      ),
+    ),
+  }),
+  fc.record({
+    type: fc.constant('member-refine-ask' as const),
+    asks: fc
+      .uniqueArray(fc.nat({ max: 255 }), { minLength: 1, maxLength: 12 })
+      .chain((bs) =>
+        fc.tuple(
+          ...[...bs]
+            .sort((a, b) => a - b)
+            .map((bucket) =>
+              fc.record({ bucket: fc.constant(bucket), subs: fc.integer({ min: 1, max: 0xffff }) }),
+            ),
+        ),
+      ),
+  }),
   fc.record({ type: fc.constant('ephemeral' as const), kind: fc.nat({ max: 255 }), payload: bytes(200) }),
 )
 
@@ -202,6 +235,47 @@ describe('wire codec', () => {
     expect(decodeFrame(ping('tab-3f9a').subarray(0, 6))).toMatchObject({
       ok: false,
       error: { code: 'truncated' },
+    })
+  })
+
+  it('refinement frames: buckets out of order, repeated, empty or past the end are refused with a code', () => {
+    const sums = Array.from({ length: 16 }, (_, i) => (i % 3 === 0 ? 0 : i * 1_000_003))
+    const ok = encodeFrame({
+      type: 'member-refine',
+      buckets: [
+        { bucket: 3, sums },
+        { bucket: 200, sums },
+      ],
+    })
+    expect(decodeFrame(ok)).toMatchObject({ ok: true })
+    // 10 of 16 sums are not 0: 1 + 2 + 40 bytes a bucket after the envelope and count.
+    expect(ok.length).toBe(2 + 1 + 2 * 43)
+    /** [version][type][body bytes…] */
+    const raw = (type: number, ...body: number[]) => new Uint8Array([PROTOCOL_VERSION, type, ...body])
+    const cases: [string, Uint8Array, string][] = [
+      ['no bucket', raw(FrameType.MemberRefine, 0), 'malformed'],
+      ['bucket twice', raw(FrameType.MemberRefine, 2, 5, 0, 0, 5, 0, 0), 'malformed'],
+      ['buckets out of order', raw(FrameType.MemberRefine, 2, 9, 0, 0, 5, 0, 0), 'malformed'],
+      ['more buckets than exist', raw(FrameType.MemberRefine, 0x81, 0x02), 'oversized'],
+      ['sums past the end', raw(FrameType.MemberRefine, 1, 5, 0xff, 0xff, 1, 2, 3, 4), 'truncated'],
+      ['count past the end', raw(FrameType.MemberRefine, 3, 1, 0, 0), 'truncated'],
+      ['ask: no bucket', raw(FrameType.MemberRefineAsk, 0), 'malformed'],
+      ['ask: no sub-bucket', raw(FrameType.MemberRefineAsk, 1, 7, 0, 0), 'malformed'],
+      ['ask: out of order', raw(FrameType.MemberRefineAsk, 2, 7, 1, 0, 7, 1, 0), 'malformed'],
+      ['ask: past the end', raw(FrameType.MemberRefineAsk, 2, 7, 1, 0), 'truncated'],
+      ['ask: more buckets than exist', raw(FrameType.MemberRefineAsk, 0x81, 0x02), 'oversized'],
+    ]
+    for (const [name, bytes, code] of cases)
+      expect(decodeFrame(bytes), name).toMatchObject({ ok: false, error: { code } })
+    expect(decodeFrame(raw(FrameType.MemberRefineAsk, 2, 7, 1, 0, 255, 0, 0x80))).toEqual({
+      ok: true,
+      frame: {
+        type: 'member-refine-ask',
+        asks: [
+          { bucket: 7, subs: 1 },
+          { bucket: 255, subs: 0x8000 },
+        ],
+      },
     })
   })
 

@@ -34,6 +34,8 @@ import {
   ackCodec,
   memberDigestCodec,
   memberGossipCodec,
+  memberRefineAskCodec,
+  memberRefineCodec,
   memberSnapshotCodec,
   nackCodec,
   pingCodec,
@@ -64,6 +66,8 @@ const CODECS: readonly MessageCodec<any>[] = [
   signalRelayCodec,
   ephemeralCodec,
   memberSnapshotCodec,
+  memberRefineCodec,
+  memberRefineAskCodec,
 ]
 
 // biome-ignore lint/suspicious/noExplicitAny: see CODECS.

@@ -44,7 +44,7 @@ export const FrameType = {
   Graft: 18,
   /** Plumtree: "you are a redundant eager path; go lazy". */
   Prune: 19,
-  /** SWIM: "I know this many live members"; a neighbour seeing a large gap sends a snapshot. */
+  /** SWIM: bucket sums of the live members (until #3's second pass: a count); answered with records or a refinement. */
   MemberDigest: 20,
   /** Connection signaling (offer, answer, candidate) relayed through connected peers. */
   SignalRelay: 21,
@@ -52,6 +52,10 @@ export const FrameType = {
   Ephemeral: 22,
   /** SWIM: a slice of the sender's live members, merged without being re-gossiped (the join state transfer). */
   MemberSnapshot: 23,
+  /** SWIM: sub-bucket sums of the digest buckets that differ, instead of their many records. */
+  MemberRefine: 24,
+  /** SWIM: "send me your records in these sub-buckets" (answer to MEMBER_REFINE). */
+  MemberRefineAsk: 25,
 } as const
 
 export type FrameTypeName = keyof typeof FrameType

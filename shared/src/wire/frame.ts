@@ -100,11 +100,40 @@ export interface MemberSnapshotFrame {
 /**
  * The sender's membership digest: 1 to 256 (a power of two) bucket sums of a hash of
  * (id, incarnation) over its live members. The receiver answers with a MEMBER_SNAPSHOT of
- * its records in the buckets that differ.
+ * its records in the buckets that differ, or, when those are many, a MEMBER_REFINE.
  */
 export interface MemberDigestFrame {
   readonly type: 'member-digest'
   readonly buckets: readonly number[]
+}
+
+/** A fine digest bucket's 16 sub-bucket sums (`subBucketOf` in membership/member-digest.ts). */
+export interface RefinedBucket {
+  /** The fine bucket, 0 to 255. */
+  readonly bucket: number
+  readonly sums: readonly number[]
+}
+
+/**
+ * The answer to a MEMBER_DIGEST whose differing buckets hold many records: those buckets'
+ * sub-sums instead of the records. The receiver sends its records in the sub-buckets that
+ * differ and asks for the sender's there (MEMBER_REFINE_ASK). Buckets in increasing order.
+ */
+export interface MemberRefineFrame {
+  readonly type: 'member-refine'
+  readonly buckets: readonly RefinedBucket[]
+}
+
+/** Sub-buckets of one fine bucket: bit i (0 to 15) set names sub-bucket i. Never 0. */
+export interface SubBucketAsk {
+  readonly bucket: number
+  readonly subs: number
+}
+
+/** "Send me your records in these sub-buckets": the answer to a MEMBER_REFINE. Buckets in increasing order. */
+export interface MemberRefineAskFrame {
+  readonly type: 'member-refine-ask'
+  readonly asks: readonly SubBucketAsk[]
 }
 
 // ---------------------------------------------------------------- overlay (HyParView)
@@ -218,6 +247,8 @@ export type Frame =
   | SwimFrame
   | MemberDigestFrame
   | MemberSnapshotFrame
+  | MemberRefineFrame
+  | MemberRefineAskFrame
   | OverlayFrame
   | SignalRelayFrame
   | EphemeralFrame

@@ -43,6 +43,8 @@ export const DEFAULT_WIRE_LIMITS: Readonly<WireLimits> = {
  */
 /** Most buckets of a membership digest (MEMBER_DIGEST); a digest has a power of two of them. */
 export const MAX_DIGEST_BUCKETS = 256
+/** Sub-buckets of one digest bucket in a refinement (MEMBER_REFINE, MEMBER_REFINE_ASK). */
+export const DIGEST_SUB_BUCKETS = 16
 
 export const MAX_INCARNATION = 0xffff_ffff
 
