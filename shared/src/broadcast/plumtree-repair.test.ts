@@ -1,6 +1,7 @@
 /**
- * Plumtree's repair rules, one Plumtree at a time with a recording host and virtual
- * time: what goes out when a frame was lost, and what the tree looks like after.
+ * Plumtree's repair rules for the paper's emergent tree (`tree: 'emergent'`), one Plumtree
+ * at a time with a recording host and virtual time: what goes out when a frame was lost,
+ * and what the tree looks like after. The rooted tree: `rooted-tree.test.ts`.
  */
 import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../ids'
@@ -8,7 +9,7 @@ import type { BroadcastFrame, MessageId, UpdateFrame } from '../wire/frame'
 import { DETOUR, Plumtree } from './plumtree'
 import { resolvePlumtreeOptions } from './plumtree-options'
 
-const o = resolvePlumtreeOptions({})
+const o = resolvePlumtreeOptions({ tree: 'emergent' })
 const m: MessageId = { origin: 'o', session: 1, seq: 1 }
 const copy = (hops: number): UpdateFrame => ({ type: 'update', ...m, hops, payload: new Uint8Array([1]) })
 const ihave = (hops = 0): BroadcastFrame => ({ type: 'ihave', ids: [{ ...m, hops }], members: [] })

@@ -1,6 +1,7 @@
 /**
  * Plumtree's §3.8 optimisation: the rule alone (`HopShortcuts`), what one Plumtree sends
- * when it takes a shortcut, and what a room notices: fewer hops per broadcast.
+ * when it takes a shortcut, and what a room notices: fewer hops per broadcast. Shortcuts
+ * shape the paper's emergent tree (`tree: 'emergent'`); a rooted tree has none.
  */
 import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../ids'
@@ -57,7 +58,7 @@ describe('HopShortcuts (§3.8)', () => {
 })
 
 describe('Plumtree takes a shortcut', () => {
-  const o = resolvePlumtreeOptions({ shortcutSamples: 1 })
+  const o = resolvePlumtreeOptions({ shortcutSamples: 1, tree: 'emergent' })
   const id = (seq: number): MessageId => ({ origin: 'o', session: 1, seq })
   const push = (seq: number, hops: number): UpdateFrame => ({
     type: 'update',
@@ -119,7 +120,7 @@ function hopCounts(seed: number, n: number, shortcutThreshold: number, count: nu
     seed,
     n,
     joinEveryMs: 20,
-    options: { shortcutThreshold },
+    options: { shortcutThreshold, tree: 'emergent' },
     wrap: (self, node) => ({
       ...node,
       id: self,

@@ -38,6 +38,7 @@ import { AnnounceQueue, MAX_IHAVE_BATCH } from './announce-queue'
 import { HopShortcuts } from './hop-shortcuts'
 import { MAX_ANNOUNCERS, type Missing, MissingMessages } from './missing-messages'
 import type { ResolvedPlumtreeOptions } from './plumtree-options'
+import { RootedTree } from './rooted-tree'
 import { SeenCache } from './seen-cache'
 
 export interface PlumtreeHost {
@@ -51,6 +52,8 @@ export interface PlumtreeHost {
    * empty when none is a neighbour any more. Without it they wait for the periodic round.
    */
   pull?(holders: readonly PeerId[]): void
+  /** False when membership holds `peer` dead or gone (the rooted tree stops following it as a root). Default: always true. */
+  usableRoot?(peer: PeerId): boolean
 }
 
 export interface PlumtreeStats {
@@ -78,6 +81,10 @@ export interface PlumtreeStats {
   duplicatesAsked: number
   /** Of the duplicates, pushes over a link we hold lazy (our PRUNE was lost or crossed the push). */
   duplicatesLazy: number
+  /** Rooted tree: times this peer took another parent (or became a root). */
+  parentChanges: number
+  /** Rooted tree: TREE frames sent. */
+  treeAdverts: number
   /** Copies the application rejected (malformed payload): dropped, not marked seen, no PRUNE. */
   rejected: number
   /** GRAFTed messages not resent: a repeated id, or over the neighbour's `graftBudgetBytes`. */
@@ -132,7 +139,7 @@ export function messageKey(id: MessageId): string {
 }
 
 export class Plumtree {
-  readonly stats: PlumtreeStats = {
+  private readonly counters: PlumtreeStats = {
     payloadsSent: 0,
     graftAnswers: 0,
     ihaveEntriesSent: 0,
@@ -147,6 +154,8 @@ export class Plumtree {
     duplicates: 0,
     duplicatesAsked: 0,
     duplicatesLazy: 0,
+    parentChanges: 0,
+    treeAdverts: 0,
     rejected: 0,
     graftsRefused: 0,
   }
@@ -172,6 +181,8 @@ export class Plumtree {
   private treeWonAt = Number.NEGATIVE_INFINITY
   /** A lazy link to join if our tree brings nothing a lazy neighbour announces until `at`. */
   private candidate: { peer: PeerId; since: number; at: number } | undefined
+  /** The rooted tree that decides the tree links (`tree: 'rooted'`); undefined: the paper's emergent tree. */
+  private readonly rooted: RootedTree | undefined
 
   constructor(
     readonly self: PeerId,
@@ -187,11 +198,46 @@ export class Plumtree {
       o.messageCacheSize,
       o.shortcutSettleMs,
     )
+    if (o.tree === 'rooted')
+      this.rooted = new RootedTree(self, o.treeRefreshMs, {
+        send: (to, frame) => host.send(to, frame),
+        usableRoot: (peer) => host.usableRoot?.(peer) ?? true,
+        linkChanged: (peer, tree) => {
+          if (!this.isNeighbor(peer)) return
+          if (tree) {
+            this.lazy.delete(peer)
+            this.eager.add(peer)
+          } else {
+            this.eager.delete(peer)
+            this.lazy.add(peer)
+          }
+        },
+      })
+  }
+
+  /** Counters, the rooted tree's included. */
+  get stats(): Readonly<PlumtreeStats> {
+    if (this.rooted !== undefined) {
+      this.counters.parentChanges = this.rooted.stats.parentChanges
+      this.counters.treeAdverts = this.rooted.stats.advertsSent
+    }
+    return this.counters
+  }
+
+  /** The rooted tree's root, distance and parent here (undefined with `tree: 'emergent'`). */
+  treePosition(): ReturnType<RootedTree['position']> | undefined {
+    return this.rooted?.position()
   }
 
   neighborUp(peer: PeerId): void {
-    if (this.lazy.has(peer)) return
-    this.eager.add(peer)
+    if (this.isNeighbor(peer)) return
+    if (this.rooted === undefined) {
+      this.eager.add(peer)
+      return
+    }
+    // A rooted tree link is one the advertisements agree on; until then the link is lazy.
+    this.lazy.add(peer)
+    this.rooted.neighborUp(peer)
   }
 
   neighborDown(peer: PeerId): void {
@@ -200,6 +246,12 @@ export class Plumtree {
     this.announce.forget(peer)
     this.graftWindows.delete(peer)
     this.cuts.delete(peer)
+    this.rooted?.neighborDown(peer)
+  }
+
+  /** Membership holds `peer` dead or gone. */
+  memberGone(peer: PeerId): void {
+    this.rooted?.memberGone(peer)
   }
 
   isEager(peer: PeerId): boolean {
@@ -241,8 +293,12 @@ export class Plumtree {
       case 'graft':
         this.onGraft(now, from, f.ids)
         break
+      case 'tree':
+        this.rooted?.onAdvert(now, from, f)
+        break
       case 'prune':
-        if (this.eager.delete(from)) {
+        // A rooted tree's links follow its advertisements only.
+        if (this.rooted === undefined && this.eager.delete(from)) {
           this.lazy.add(from)
           this.cuts.set(from, { at: now, fetches: 0 })
         }
@@ -251,11 +307,16 @@ export class Plumtree {
   }
 
   nextWakeAt(): number {
-    return Math.min(this.missing.nextWakeAt(), this.announce.nextFlushAt)
+    return Math.min(
+      this.missing.nextWakeAt(),
+      this.announce.nextFlushAt,
+      this.rooted?.nextWakeAt() ?? Infinity,
+    )
   }
 
   tick(now: number): void {
     this.now = now
+    this.rooted?.tick(now)
     this.repair(now)
     if (now >= this.announce.nextFlushAt)
       for (const [peer, ids] of this.announce.flush()) this.sendIHave(peer, ids)
@@ -270,14 +331,19 @@ export class Plumtree {
     // on from one. Its duplicates say nothing about redundant tree links.
     const detour = f.hops >= DETOUR || !tree
     if (this.seen.has(key)) {
-      this.stats.duplicates++
+      this.counters.duplicates++
       // The answer to a GRAFT of ours that lost a race with another copy: not redundancy.
       if (this.missing.wasAsked(key, from)) {
-        this.stats.duplicatesAsked++
+        this.counters.duplicatesAsked++
         return
       }
       if (!this.isNeighbor(from)) return
-      if (!tree) this.stats.duplicatesLazy++
+      if (!tree) this.counters.duplicatesLazy++
+      if (this.rooted !== undefined) {
+        // It takes the link for a tree link and we do not: one of the advertisements was lost.
+        if (!tree) this.rooted.correct(now, from)
+        return
+      }
       // A push over a lazy link means our PRUNE was lost: say it again. A second copy over
       // the tree makes the link it came over redundant, unless either copy was a detour.
       if (!tree || (!detour && !this.detours.has(key))) this.prune(now, from)
@@ -286,11 +352,11 @@ export class Plumtree {
     // Seen only once delivered: a malformed copy (maybe forged) must not make the good
     // copies that follow look like duplicates. It is dropped; the message stays missing.
     if (!this.host.deliver(from, f.payload, f)) {
-      this.stats.rejected++
+      this.counters.rejected++
       return
     }
     this.seen.add(key)
-    this.stats.delivered++
+    this.counters.delivered++
     this.lastActivity = now
     this.remember(f)
     // Our tree brought something: it is whole here, a fetch was a slow repair up the tree.
@@ -299,8 +365,14 @@ export class Plumtree {
     // fetches: 20-80 needless tree repairs per 40 broadcasts at n = 100, 10% loss.)
     if (!detour) this.treeWonAt = now
     this.missing.received(key)
-    if (!detour) this.shortcuts.pushed(key, from, f.hops)
     let hops = Math.min((f.hops % DETOUR) + 1, DETOUR - 1)
+    if (this.rooted !== undefined) {
+      // Pushed over a link we hold lazy (not an answer to a GRAFT): its sender misreads the link.
+      if (!tree && !this.missing.wasAsked(key, from)) this.rooted.correct(now, from)
+      this.forward(now, { ...f, hops }, from)
+      return
+    }
+    if (!detour) this.shortcuts.pushed(key, from, f.hops)
     if (detour && this.isNeighbor(from)) {
       if (this.eager.size === 0) {
         // No tree link at all: this one becomes ours (that is how a node rejoins the tree).
@@ -318,13 +390,14 @@ export class Plumtree {
   private onIHave(now: number, from: PeerId, ids: readonly IHaveEntry[]): void {
     if (!this.isNeighbor(from)) return
     const tree = this.eager.has(from)
-    // With no tree link at all, the first neighbour that announces something becomes one.
-    const attach = !tree && this.eager.size === 0
+    // With no tree link at all, the first neighbour that announces something becomes one
+    // (a rooted tree's links follow its advertisements only).
+    const attach = !tree && this.eager.size === 0 && this.rooted === undefined
     const ask: MessageId[] = []
     for (const id of ids) {
       const key = messageKey(id)
       if (this.seen.has(key)) {
-        if (!tree && id.hops < DETOUR) {
+        if (!tree && id.hops < DETOUR && this.rooted === undefined) {
           const parent = this.shortcuts.announced(now, key, from, id.hops)
           if (parent !== undefined && this.eager.has(parent)) this.shortcut(now, from, parent)
         }
@@ -339,8 +412,11 @@ export class Plumtree {
       }
     }
     if (ask.length === 0) return
-    this.stats.graftsOnAnnounce += ask.length
+    this.counters.graftsOnAnnounce += ask.length
     if (attach) this.join(from)
+    // A lost push, or a neighbour that does not know the link is a tree link (our TREE frame
+    // to it was lost): tell it again, which costs a few bytes and settles the second case.
+    this.rooted?.correct(now, from)
     this.sendGraft(from, ask)
   }
 
@@ -354,7 +430,7 @@ export class Plumtree {
   private onGraft(now: number, from: PeerId, ids: readonly MessageId[]): void {
     if (!this.isNeighbor(from)) return
     if (ids.length === 0) {
-      if (this.lazy.delete(from)) this.eager.add(from)
+      if (this.rooted === undefined && this.lazy.delete(from)) this.eager.add(from)
       return
     }
     let w = this.graftWindows.get(from)
@@ -366,19 +442,19 @@ export class Plumtree {
     for (const id of ids) {
       const key = messageKey(id)
       if (answered.has(key)) {
-        this.stats.graftsRefused++
+        this.counters.graftsRefused++
         continue
       }
       answered.add(key)
       const f = this.cache.get(key)
       if (f === undefined) continue
       if (w.bytes > 0 && w.bytes + f.payload.length > this.o.graftBudgetBytes) {
-        this.stats.graftsRefused++
+        this.counters.graftsRefused++
         continue
       }
       w.bytes += f.payload.length
-      this.stats.payloadsSent++
-      this.stats.graftAnswers++
+      this.counters.payloadsSent++
+      this.counters.graftAnswers++
       this.host.send(from, f)
     }
   }
@@ -388,7 +464,7 @@ export class Plumtree {
   private forward(now: number, f: UpdateFrame, from: PeerId | undefined): void {
     for (const p of this.eager) {
       if (p === from || p === f.origin) continue
-      this.stats.payloadsSent++
+      this.counters.payloadsSent++
       this.host.send(p, f)
     }
     // The DETOUR mark goes with it: an announcer whose copy left the tree is no shortcut.
@@ -404,12 +480,12 @@ export class Plumtree {
 
   private sendIHave(peer: PeerId, ids: IHaveEntry[]): void {
     if (ids.length === 0) return
-    this.stats.ihaveEntriesSent += ids.length
+    this.counters.ihaveEntriesSent += ids.length
     this.host.send(peer, { type: 'ihave', ids, members: [] })
   }
 
   private sendGraft(peer: PeerId, ids: MessageId[]): void {
-    this.stats.graftsSent += ids.length
+    this.counters.graftsSent += ids.length
     for (let i = 0; i < ids.length; i += MAX_IHAVE_BATCH)
       this.host.send(peer, { type: 'graft', ids: ids.slice(i, i + MAX_IHAVE_BATCH) })
   }
@@ -427,7 +503,7 @@ export class Plumtree {
 
   /** `peer` becomes a tree link on both ends (an empty GRAFT makes it hold us eager too). */
   private join(peer: PeerId): void {
-    this.stats.treeRepairs++
+    this.counters.treeRepairs++
     if (this.lazy.delete(peer)) this.eager.add(peer)
     this.cuts.delete(peer)
     this.host.send(peer, { type: 'graft', ids: [] })
@@ -435,7 +511,7 @@ export class Plumtree {
 
   /** §3.8: `closer` (lazy) becomes our tree link, `parent` stops being one. */
   private shortcut(now: number, closer: PeerId, parent: PeerId): void {
-    this.stats.shortcuts++
+    this.counters.shortcuts++
     this.lazy.delete(closer)
     this.eager.add(closer)
     this.cuts.delete(closer)
@@ -448,7 +524,7 @@ export class Plumtree {
       this.lazy.add(peer)
       this.cuts.set(peer, { at: now, fetches: 0 })
     }
-    this.stats.prunesSent++
+    this.counters.prunesSent++
     this.host.send(peer, { type: 'prune' })
   }
 
@@ -473,7 +549,7 @@ export class Plumtree {
         // Nobody left to ask, or every ask went unanswered: anti-entropy brings it, now
         // (see `pull`), from the announcers, which hold it.
         this.missing.drop(key)
-        this.stats.graftsAbandoned++
+        this.counters.graftsAbandoned++
         abandoned ??= []
         for (const a of m.announcers) if (!abandoned.includes(a)) abandoned.push(a)
         continue
@@ -485,9 +561,10 @@ export class Plumtree {
     }
     for (const [peer, ids] of grafts) {
       if (this.lazy.has(peer)) {
-        if (this.mayJoin(now, peer)) this.join(peer)
+        if (this.rooted !== undefined) this.counters.graftsOffTree += ids.length
+        else if (this.mayJoin(now, peer)) this.join(peer)
         else {
-          this.stats.graftsOffTree += ids.length
+          this.counters.graftsOffTree += ids.length
           if (this.candidate === undefined) {
             // Maybe a slow repair up our tree, maybe a broken tree. Wait (a spread-out while,
             // so the peers cut off with us do not all join at once) for our tree to bring

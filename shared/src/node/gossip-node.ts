@@ -48,6 +48,8 @@ export interface GossipNode extends MeshNode {
   passiveView(): readonly PeerId[]
   /** Plumtree's eager peers (the tree's links at this node). */
   eagerPeers(): PeerId[]
+  /** The rooted broadcast tree here: its root, this peer's distance to it, its parent; undefined with `tree: 'emergent'`. */
+  treePosition(): { root: PeerId; dist: number; parent: PeerId | undefined } | undefined
   /** Lifeguard's local health score: 0 is healthy; timeouts are stretched by score + 1. */
   healthScore(): number
   /** Members alive or suspect, self included. */
@@ -159,6 +161,10 @@ class ComposedNode implements GossipNode {
       send: (to, frame) => this.send(to, frame),
       deliver: (from, payload) => this.applyRemote(from, payload) !== 'bad',
       pull: (holders) => this.startPull(holders),
+      usableRoot: (peer) => {
+        const state = this.swim.stateOf(peer)
+        return state !== 'dead' && state !== 'left'
+      },
     })
   }
 
@@ -207,6 +213,10 @@ class ComposedNode implements GossipNode {
 
   eagerPeers(): PeerId[] {
     return this.tree.eagerPeers()
+  }
+
+  treePosition(): { root: PeerId; dist: number; parent: PeerId | undefined } | undefined {
+    return this.tree.treePosition()
   }
 
   healthScore(): number {
@@ -359,6 +369,7 @@ class ComposedNode implements GossipNode {
         break
       case 'graft':
       case 'prune':
+      case 'tree':
         if (this.overlay.isActive(from)) this.tree.onFrame(now, from, f)
         break
       case 'sync-digest':
@@ -518,8 +529,10 @@ class ComposedNode implements GossipNode {
   private memberChanged(member: MemberView, previous: string | undefined): void {
     this.out.push({ type: 'member-changed', member })
     if (member.id === this.id) return
-    if ((member.state === 'dead' || member.state === 'left') && previous !== member.state)
+    if ((member.state === 'dead' || member.state === 'left') && previous !== member.state) {
       this.overlay.memberGone(this.now, member.id)
+      this.tree.memberGone(member.id)
+    }
   }
 
   // ------------------------------------------------------------------ replication

@@ -29,6 +29,9 @@ function nodeWith(peers: PeerId[], options: Partial<NodeOptions> = {}, seed = 2)
   for (const p of peers) {
     node.handle(0, { type: 'neighbor-up', peer: p })
     node.handle(0, { type: 'frame', from: p, bytes: encodeFrame({ type: 'neighbor', high: true }) })
+    // 'a' is the lowest id: each neighbour follows it as the root, as its parent (a tree link).
+    const tree: Frame = { type: 'tree', root: 'a', dist: 1, parent: true, child: false }
+    node.handle(0, { type: 'frame', from: p, bytes: encodeFrame(tree) })
   }
   return { node, replica }
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame } from './codec'
 import type { Frame, MemberUpdate } from './frame'
 import { FrameType, PROTOCOL_VERSION } from './frame-type'
-import { DEFAULT_WIRE_LIMITS, MAX_HOPS, MAX_INCARNATION } from './limits'
+import { DEFAULT_WIRE_LIMITS, MAX_HOPS, MAX_INCARNATION, MAX_TREE_DEPTH } from './limits'
 
 const peerId = fc.stringMatching(/^[A-Za-z0-9_.:@-]{1,64}$/)
 const uint = fc.nat({ max: Number.MAX_SAFE_INTEGER })
@@ -70,6 +70,13 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   }),
   fc.record({ type: fc.constant('graft' as const), ids: fc.array(messageId, { maxLength: 8 }) }),
   fc.constant({ type: 'prune' as const }),
+  fc.record({
+    type: fc.constant('tree' as const),
+    root: peerId,
+    dist: fc.nat({ max: MAX_TREE_DEPTH }),
+    parent: fc.boolean(),
+    child: fc.boolean(),
+  }),
   fc.record({
     type: fc.constant('member-digest' as const),
     buckets: fc
@@ -209,6 +216,18 @@ describe('wire codec', () => {
   it('the retired heartbeat-membership number is unknown, not misread', () => {
     const r = decodeFrame(new Uint8Array([PROTOCOL_VERSION, FrameType.RetiredHeartbeatMembership, 0]))
     expect(r).toMatchObject({ ok: false, error: { code: 'unknown-type' } })
+  })
+
+  it('a TREE frame past MAX_TREE_DEPTH or with unknown flags is refused', () => {
+    // [version][type][root 'r'][dist][flags]
+    const raw = (dist: number, flags: number) =>
+      new Uint8Array([PROTOCOL_VERSION, FrameType.Tree, 1, 'r'.charCodeAt(0), dist, flags])
+    expect(decodeFrame(raw(MAX_TREE_DEPTH, 3))).toMatchObject({
+      ok: true,
+      frame: { type: 'tree', root: 'r', dist: MAX_TREE_DEPTH, parent: true, child: true },
+    })
+    expect(decodeFrame(raw(MAX_TREE_DEPTH + 1, 0))).toMatchObject({ ok: false, error: { code: 'malformed' } })
+    expect(decodeFrame(raw(1, 4))).toMatchObject({ ok: false, error: { code: 'malformed' } })
   })
 
   it('the ephemeral payload cap is enforced while decoding', () => {

@@ -27,7 +27,7 @@ import {
   shuffleCodec,
   shuffleReplyCodec,
 } from './messages/overlay'
-import { graftCodec, ihaveCodec, pruneCodec } from './messages/plumtree'
+import { graftCodec, ihaveCodec, pruneCodec, treeCodec } from './messages/plumtree'
 import { signalRelayCodec } from './messages/relay'
 import { syncDiffCodec, syncDigestCodec, updateCodec } from './messages/replication'
 import {
@@ -68,6 +68,7 @@ const CODECS: readonly MessageCodec<any>[] = [
   memberSnapshotCodec,
   memberRefineCodec,
   memberRefineAskCodec,
+  treeCodec,
 ]
 
 // biome-ignore lint/suspicious/noExplicitAny: see CODECS.

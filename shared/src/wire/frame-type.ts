@@ -56,6 +56,8 @@ export const FrameType = {
   MemberRefine: 24,
   /** SWIM: "send me your records in these sub-buckets" (answer to MEMBER_REFINE). */
   MemberRefineAsk: 25,
+  /** Plumtree over a rooted tree: "my root, my distance to it, whether you are my parent". */
+  Tree: 26,
 } as const
 
 export type FrameTypeName = keyof typeof FrameType

@@ -199,6 +199,23 @@ export interface PruneFrame {
   readonly type: 'prune'
 }
 
+/**
+ * The rooted tree's advertisement to one neighbour (`rooted-tree.ts`): the root the sender
+ * follows, its distance in hops to that root, whether the receiver is its parent, and
+ * whether it holds the receiver's parent to be itself (so a lost frame shows). Tree links
+ * are the parent links: a node pushes to its parent and to the neighbours that named it
+ * their parent.
+ */
+export interface TreeFrame {
+  readonly type: 'tree'
+  readonly root: PeerId
+  readonly dist: number
+  /** The receiver is the sender's parent. */
+  readonly parent: boolean
+  /** The sender believes the receiver named it parent (the receiver is its child). */
+  readonly child: boolean
+}
+
 // ---------------------------------------------------------------- connection signaling through the mesh
 
 /**
@@ -238,7 +255,7 @@ export type OverlayFrame =
   | DisconnectFrame
   | ShuffleFrame
   | ShuffleReplyFrame
-export type BroadcastFrame = UpdateFrame | IHaveFrame | GraftFrame | PruneFrame
+export type BroadcastFrame = UpdateFrame | IHaveFrame | GraftFrame | PruneFrame | TreeFrame
 
 export type Frame =
   | BroadcastFrame

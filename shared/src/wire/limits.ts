@@ -50,3 +50,10 @@ export const MAX_INCARNATION = 0xffff_ffff
 
 /** Highest Plumtree hop count on the wire; a real tree is far shallower. Increments saturate. */
 export const MAX_HOPS = 255
+
+/**
+ * Deepest distance to the root a rooted-tree advertisement may carry. Past it a node takes
+ * no parent through that neighbour: the bound that ends counting to infinity after the
+ * root is cut off. A HyParView overlay of 10,000 peers is ~8 hops deep around its root.
+ */
+export const MAX_TREE_DEPTH = 32

@@ -1,10 +1,10 @@
 /** Codecs of Plumtree's control frames (the payload push is `updateCodec`). */
 import * as encoding from 'lib0/encoding'
-import type { GraftFrame, IHaveEntry, IHaveFrame, MessageId, PruneFrame } from '../frame'
+import type { GraftFrame, IHaveEntry, IHaveFrame, MessageId, PruneFrame, TreeFrame } from '../frame'
 import { FrameType } from '../frame-type'
-import { MAX_HOPS } from '../limits'
-import { readBoundedUint, readCount } from '../reader'
-import { readMemberUpdates, readMessageId, writeMemberUpdates, writeMessageId } from './fields'
+import { MAX_HOPS, MAX_TREE_DEPTH } from '../limits'
+import { readBoundedUint, readCount, readPeerId } from '../reader'
+import { readMemberUpdates, readMessageId, writeMemberUpdates, writeMessageId, writePeerId } from './fields'
 import type { MessageCodec } from './message-codec'
 
 export const ihaveCodec: MessageCodec<IHaveFrame> = {
@@ -50,4 +50,20 @@ export const pruneCodec: MessageCodec<PruneFrame> = {
   kind: 'prune',
   write() {},
   read: () => ({ type: 'prune' }),
+}
+
+export const treeCodec: MessageCodec<TreeFrame> = {
+  number: FrameType.Tree,
+  kind: 'tree',
+  write(enc, f) {
+    writePeerId(enc, f.root)
+    encoding.writeVarUint(enc, f.dist)
+    encoding.writeVarUint(enc, (f.parent ? 1 : 0) | (f.child ? 2 : 0))
+  },
+  read(dec) {
+    const root = readPeerId(dec, 'root')
+    const dist = readBoundedUint(dec, MAX_TREE_DEPTH, 'dist')
+    const flags = readBoundedUint(dec, 3, 'flags')
+    return { type: 'tree', root, dist, parent: (flags & 1) !== 0, child: (flags & 2) !== 0 }
+  },
 }
