@@ -68,6 +68,8 @@ export interface PlumtreeStats {
   graftsOnAnnounce: number
   /** Of those, fetched from a lazy neighbour because our tree had not brought them in time. */
   graftsOffTree: number
+  /** Of those, asked of our parent (rooted tree) because lazy neighbours announced them and the tree had not brought them in time. */
+  graftsParent: number
   /** Lazy links made tree links (empty GRAFT sent): no tree link, one went down, or we had cut it. */
   treeRepairs: number
   /** Missing messages no longer GRAFTed (`MAX_ANNOUNCERS` asks unanswered, or no announcer left): handed to anti-entropy. */
@@ -146,6 +148,7 @@ export class Plumtree {
     graftsSent: 0,
     graftsOnAnnounce: 0,
     graftsOffTree: 0,
+    graftsParent: 0,
     treeRepairs: 0,
     graftsAbandoned: 0,
     shortcuts: 0,
@@ -403,7 +406,9 @@ export class Plumtree {
         }
         continue
       }
-      const m = this.missing.announced(key, id, from, tree, now + this.o.graftTimeoutMs)
+      // A rooted tree asks its parent halfway (`askParentFirst`), then fetches off the tree.
+      const wait = this.rooted === undefined ? this.o.graftTimeoutMs : this.o.graftTimeoutMs / 2
+      const m = this.missing.announced(key, id, from, tree, now + wait)
       if (m === undefined) continue
       // A tree neighbour pushed it before announcing it, on a FIFO link: the push was lost.
       if (m.grafts === 0 && (tree || attach)) {
@@ -544,7 +549,8 @@ export class Plumtree {
     const grafts = new Map<PeerId, MessageId[]>()
     let abandoned: PeerId[] | undefined
     for (const [key, m] of this.missing.due(now)) {
-      const peer = this.nextAnnouncer(m)
+      const parent = this.askParentFirst(m)
+      const peer = parent ?? this.nextAnnouncer(m)
       if (peer === undefined || m.grafts >= MAX_ANNOUNCERS) {
         // Nobody left to ask, or every ask went unanswered: anti-entropy brings it, now
         // (see `pull`), from the announcers, which hold it.
@@ -554,7 +560,12 @@ export class Plumtree {
         for (const a of m.announcers) if (!abandoned.includes(a)) abandoned.push(a)
         continue
       }
-      this.missing.asking(now + this.o.graftRetryMs, key, m, peer)
+      this.missing.asking(
+        now + (parent === undefined ? this.o.graftRetryMs : this.o.graftTimeoutMs / 2),
+        key,
+        m,
+        peer,
+      )
       const list = grafts.get(peer)
       if (list === undefined) grafts.set(peer, [m.id])
       else list.push(m.id)
@@ -583,6 +594,23 @@ export class Plumtree {
       this.candidate = undefined
       if (this.treeWonAt < c.since && this.lazy.has(c.peer)) this.join(c.peer)
     }
+  }
+
+  /**
+   * Rooted tree: a message lazy neighbours announced and our tree has not brought in half
+   * of `graftTimeoutMs` is asked of our parent, and fetched off the tree from a lazy
+   * announcer only at `graftTimeoutMs`, as with the emergent tree. The parent's push and
+   * its announcement to us may both have been lost (1% at 10% loss): then the copy comes
+   * along the tree, at the tree's hop count, instead of at a lazy neighbour's hops and
+   * passed on down our subtree, with the tree's own copy coming too. When the parent lacks
+   * it as well, nothing comes back and the fetch is as late as it was.
+   */
+  private askParentFirst(m: Missing): PeerId | undefined {
+    if (this.rooted === undefined || m.grafts > 0) return undefined
+    const parent = this.rooted.position().parent
+    if (parent === undefined || !this.eager.has(parent) || m.announcers.includes(parent)) return undefined
+    this.counters.graftsParent++
+    return parent
   }
 
   /** Whom to GRAFT next: a tree neighbour that announced it, else a link we cut, else the first. */
