@@ -22,6 +22,8 @@ export interface Missing {
   readonly announcers: PeerId[]
   deadline: number
   grafts: number
+  /** One of `grafts` went to our parent (rooted tree), which had not announced it. */
+  parentAsked: boolean
 }
 
 export class MissingMessages {
@@ -44,7 +46,13 @@ export class MissingMessages {
     let m = this.missing.get(key)
     if (m === undefined) {
       if (this.missing.size >= this.max) return undefined
-      m = { id: { origin: id.origin, session: id.session, seq: id.seq }, announcers: [], deadline, grafts: 0 }
+      m = {
+        id: { origin: id.origin, session: id.session, seq: id.seq },
+        announcers: [],
+        deadline,
+        grafts: 0,
+        parentAsked: false,
+      }
       this.missing.set(key, m)
       this.timers.push(deadline, key)
     }

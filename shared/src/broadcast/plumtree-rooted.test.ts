@@ -22,9 +22,27 @@ function rooted() {
   const sent: { to: PeerId; frame: BroadcastFrame }[] = []
   const t = new Plumtree('me', o, { send: (to, frame) => sent.push({ to, frame }), deliver: () => true })
   for (const p of ['up', 'down', 'side']) t.neighborUp(p)
-  t.onFrame(0, 'up', { type: 'tree', root: 'a', dist: 1, parent: false, child: false })
-  t.onFrame(0, 'side', { type: 'tree', root: 'a', dist: 2, parent: false, child: false })
-  t.onFrame(0, 'down', { type: 'tree', root: 'a', dist: 3, parent: true, child: true })
+  t.onFrame(0, 'up', {
+    type: 'tree',
+    root: 'a',
+    dist: 1,
+    parent: false,
+    child: false,
+  })
+  t.onFrame(0, 'side', {
+    type: 'tree',
+    root: 'a',
+    dist: 2,
+    parent: false,
+    child: false,
+  })
+  t.onFrame(0, 'down', {
+    type: 'tree',
+    root: 'a',
+    dist: 3,
+    parent: true,
+    child: true,
+  })
   const take = () => sent.splice(0).filter((s) => s.frame.type !== 'tree')
   take()
   return { t, take }
@@ -83,13 +101,28 @@ describe('Plumtree over a rooted tree', () => {
     const t = new Plumtree('me', o, { send: (to, frame) => sent.push({ to, frame }), deliver: () => true })
     t.neighborUp('up')
     t.neighborUp('side')
-    t.onFrame(0, 'up', { type: 'tree', root: 'a', dist: 1, parent: false, child: false })
-    t.onFrame(0, 'side', { type: 'tree', root: 'a', dist: 2, parent: false, child: false })
+    t.onFrame(0, 'up', {
+      type: 'tree',
+      root: 'a',
+      dist: 1,
+      parent: false,
+      child: false,
+    })
+    t.onFrame(0, 'side', {
+      type: 'tree',
+      root: 'a',
+      dist: 2,
+      parent: false,
+      child: false,
+    })
     sent.length = 0
     // 'side' believes we named it parent (our frame saying otherwise was lost) and pushes.
     t.onFrame(500, 'side', copy(3))
     expect(sent.filter((s) => s.to === 'side')).toEqual([
-      { to: 'side', frame: { type: 'tree', root: 'a', dist: 2, parent: false, child: false } },
+      {
+        to: 'side',
+        frame: { type: 'tree', root: 'a', dist: 2, parent: false, child: false },
+      },
     ])
     expect(t.isEager('side')).toBe(false)
   })

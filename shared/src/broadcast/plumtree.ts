@@ -52,7 +52,7 @@ export interface PlumtreeHost {
    * empty when none is a neighbour any more. Without it they wait for the periodic round.
    */
   pull?(holders: readonly PeerId[]): void
-  /** False when membership holds `peer` dead or gone (the rooted tree stops following it as a root). Default: always true. */
+  /** Whether membership holds `peer` alive or suspect (the rooted tree follows only such a root). Default: always true. */
   usableRoot?(peer: PeerId): boolean
 }
 
@@ -87,6 +87,8 @@ export interface PlumtreeStats {
   parentChanges: number
   /** Rooted tree: TREE frames sent. */
   treeAdverts: number
+  /** Rooted tree: TREE frames dropped, over a neighbour's budget. */
+  treeAdvertsDropped: number
   /** Copies the application rejected (malformed payload): dropped, not marked seen, no PRUNE. */
   rejected: number
   /** GRAFTed messages not resent: a repeated id, or over the neighbour's `graftBudgetBytes`. */
@@ -159,6 +161,7 @@ export class Plumtree {
     duplicatesLazy: 0,
     parentChanges: 0,
     treeAdverts: 0,
+    treeAdvertsDropped: 0,
     rejected: 0,
     graftsRefused: 0,
   }
@@ -223,6 +226,7 @@ export class Plumtree {
     if (this.rooted !== undefined) {
       this.counters.parentChanges = this.rooted.stats.parentChanges
       this.counters.treeAdverts = this.rooted.stats.advertsSent
+      this.counters.treeAdvertsDropped = this.rooted.stats.advertsDropped
     }
     return this.counters
   }
@@ -240,7 +244,7 @@ export class Plumtree {
     }
     // A rooted tree link is one the advertisements agree on; until then the link is lazy.
     this.lazy.add(peer)
-    this.rooted.neighborUp(peer)
+    this.rooted.neighborUp(this.now, peer)
   }
 
   neighborDown(peer: PeerId): void {
@@ -249,12 +253,12 @@ export class Plumtree {
     this.announce.forget(peer)
     this.graftWindows.delete(peer)
     this.cuts.delete(peer)
-    this.rooted?.neighborDown(peer)
+    this.rooted?.neighborDown(this.now, peer)
   }
 
   /** Membership holds `peer` dead or gone. */
   memberGone(peer: PeerId): void {
-    this.rooted?.memberGone(peer)
+    this.rooted?.memberGone(this.now, peer)
   }
 
   isEager(peer: PeerId): boolean {
@@ -551,7 +555,8 @@ export class Plumtree {
     for (const [key, m] of this.missing.due(now)) {
       const parent = this.askParentFirst(m)
       const peer = parent ?? this.nextAnnouncer(m)
-      if (peer === undefined || m.grafts >= MAX_ANNOUNCERS) {
+      // The ask of our parent is not one of the MAX_ANNOUNCERS asks of announcers.
+      if (peer === undefined || m.grafts - (m.parentAsked ? 1 : 0) >= MAX_ANNOUNCERS) {
         // Nobody left to ask, or every ask went unanswered: anti-entropy brings it, now
         // (see `pull`), from the announcers, which hold it.
         this.missing.drop(key)
@@ -610,6 +615,7 @@ export class Plumtree {
     const parent = this.rooted.position().parent
     if (parent === undefined || !this.eager.has(parent) || m.announcers.includes(parent)) return undefined
     this.counters.graftsParent++
+    m.parentAsked = true
     return parent
   }
 

@@ -161,9 +161,11 @@ class ComposedNode implements GossipNode {
       send: (to, frame) => this.send(to, frame),
       deliver: (from, payload) => this.applyRemote(from, payload) !== 'bad',
       pull: (holders) => this.startPull(holders),
+      // Only a member we know alive or suspect: one TREE frame naming an id nobody has
+      // heard of must not make the room follow it.
       usableRoot: (peer) => {
         const state = this.swim.stateOf(peer)
-        return state !== 'dead' && state !== 'left'
+        return state === 'alive' || state === 'suspect'
       },
     })
   }

@@ -428,3 +428,49 @@ describe('Swim odds and ends (review #10, #11, #12, leave)', () => {
     expect(swim.ownIncarnation).toBe(first.incarnation)
   })
 })
+
+describe('rooted tree (review of #3 pass 6)', () => {
+  it('a TREE frame naming a root no one has heard of is not followed, however low its id', () => {
+    const { node } = nodeWith(['b', 'c'])
+    // '-' sorts below every id: followed, it would draw the whole room's tree to a peer
+    // that does not exist (and each peer would count its distance up to the bound).
+    frame(node, 1, 'b', { type: 'tree', root: '-', dist: 0, parent: false, child: false })
+    expect(node.treePosition()).toEqual({ root: 'a', dist: 0, parent: undefined })
+    // A member that is alive is followed.
+    frame(node, 2, 'b', { type: 'member-gossip', members: [alive('0', 1)] })
+    frame(node, 3, 'b', { type: 'tree', root: '0', dist: 1, parent: false, child: false })
+    expect(node.treePosition()).toEqual({ root: '0', dist: 2, parent: 'b' })
+  })
+
+  it('a neighbour sending TREE frames without end gets 32, then 16 a second; the rest are dropped and counted', () => {
+    const { node } = nodeWith(['b'])
+    frame(node, 1, 'b', { type: 'member-gossip', members: [alive('0', 1)] })
+    for (let i = 0; i < 1_000; i++)
+      frame(node, 2, 'b', { type: 'tree', root: '0', dist: 1 + (i % 2), parent: false, child: false })
+    expect(node.stats().broadcast?.treeAdvertsDropped).toBeGreaterThanOrEqual(1_000 - 32)
+  })
+
+  it('frames to one neighbour are paced: a burst of changes goes out as one frame 100 ms later', () => {
+    const { node } = nodeWith(['b', 'c'])
+    frame(node, 1, 'b', { type: 'member-gossip', members: [alive('0', 1)] })
+    const out: Effect[] = []
+    for (let i = 0; i < 20; i++)
+      out.push(
+        ...frame(node, 1_000 + i, 'b', {
+          type: 'tree',
+          root: '0',
+          dist: 1 + (i % 2),
+          parent: false,
+          child: false,
+        }),
+      )
+    // 20 changes of our distance in 20 ms: one frame to 'c' at once, the latest at +100 ms.
+    expect(
+      sends(out).filter((s) => s.to === 'c' && s.frame.ok && s.frame.frame.type === 'tree'),
+    ).toHaveLength(1)
+    const later = node.handle(1_100, { type: 'tick' })
+    const toC = sends(later).filter((s) => s.to === 'c' && s.frame.ok && s.frame.frame.type === 'tree')
+    expect(toC).toHaveLength(1)
+    expect(toC[0]?.frame).toMatchObject({ ok: true, frame: { root: '0', dist: 3 } })
+  })
+})
