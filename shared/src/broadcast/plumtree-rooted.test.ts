@@ -22,31 +22,22 @@ function rooted() {
   const sent: { to: PeerId; frame: BroadcastFrame }[] = []
   const t = new Plumtree('me', o, { send: (to, frame) => sent.push({ to, frame }), deliver: () => true })
   for (const p of ['up', 'down', 'side']) t.neighborUp(p)
-  t.onFrame(0, 'up', {
-    type: 'tree',
-    root: 'a',
-    dist: 1,
-    parent: false,
-    child: false,
-  })
-  t.onFrame(0, 'side', {
-    type: 'tree',
-    root: 'a',
-    dist: 2,
-    parent: false,
-    child: false,
-  })
-  t.onFrame(0, 'down', {
-    type: 'tree',
-    root: 'a',
-    dist: 3,
-    parent: true,
-    child: true,
-  })
+  t.onFrame(0, 'up', advert(1))
+  t.onFrame(0, 'side', advert(2))
+  t.onFrame(0, 'down', advert(3, true, true))
+  sent.length = 0
   const take = () => sent.splice(0).filter((s) => s.frame.type !== 'tree')
-  take()
-  return { t, take }
+  return { t, take, sent }
 }
+
+/** A TREE frame of a peer following root 'a' at `dist`. */
+const advert = (dist: number, parent = false, child = false): BroadcastFrame => ({
+  type: 'tree',
+  root: 'a',
+  dist,
+  parent,
+  child,
+})
 
 describe('Plumtree over a rooted tree', () => {
   it('pushes to its parent and its children only; a new link is lazy until the frames agree', () => {
@@ -97,33 +88,10 @@ describe('Plumtree over a rooted tree', () => {
   })
 
   it('a push over a link it holds lazy (a lost TREE frame) is answered with its TREE frame, not a PRUNE', () => {
-    const sent: { to: PeerId; frame: BroadcastFrame }[] = []
-    const t = new Plumtree('me', o, { send: (to, frame) => sent.push({ to, frame }), deliver: () => true })
-    t.neighborUp('up')
-    t.neighborUp('side')
-    t.onFrame(0, 'up', {
-      type: 'tree',
-      root: 'a',
-      dist: 1,
-      parent: false,
-      child: false,
-    })
-    t.onFrame(0, 'side', {
-      type: 'tree',
-      root: 'a',
-      dist: 2,
-      parent: false,
-      child: false,
-    })
-    sent.length = 0
+    const { t, sent } = rooted()
     // 'side' believes we named it parent (our frame saying otherwise was lost) and pushes.
     t.onFrame(500, 'side', copy(3))
-    expect(sent.filter((s) => s.to === 'side')).toEqual([
-      {
-        to: 'side',
-        frame: { type: 'tree', root: 'a', dist: 2, parent: false, child: false },
-      },
-    ])
+    expect(sent.filter((s) => s.to === 'side')).toEqual([{ to: 'side', frame: advert(2) }])
     expect(t.isEager('side')).toBe(false)
   })
 })

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../ids'
-import { buildMesh } from '../node/test-mesh'
+import { buildMesh, watchFrames } from '../node/test-mesh'
 import { withSeed } from '../sim/seeded'
 import { decodeFrame } from '../wire/codec'
 import type { BroadcastFrame, MessageId, UpdateFrame } from '../wire/frame'
@@ -121,26 +121,15 @@ function hopCounts(seed: number, n: number, shortcutThreshold: number, count: nu
     n,
     joinEveryMs: 20,
     options: { shortcutThreshold, tree: 'emergent' },
-    wrap: (self, node) => ({
-      ...node,
-      id: self,
-      nextWakeAt: () => node.nextWakeAt(),
-      members: () => node.members(),
-      neighbors: () => node.neighbors(),
-      stats: () => node.stats(),
-      handle(now, event) {
-        if (measuring && event.type === 'frame' && event.bytes[1] === FrameType.Update) {
-          const d = decodeFrame(event.bytes)
-          if (d.ok && d.frame.type === 'update') {
-            const key = `${self} ${d.frame.origin} ${d.frame.seq}`
-            if (!firstHops.has(key) && d.frame.origin !== self) {
-              firstHops.set(key, (d.frame.hops % DETOUR) + 1)
-              hops.push((d.frame.hops % DETOUR) + 1)
-            }
-          }
-        }
-        return node.handle(now, event)
-      },
+    wrap: watchFrames((self, bytes) => {
+      if (!measuring || bytes[1] !== FrameType.Update) return
+      const d = decodeFrame(bytes)
+      if (!d.ok || d.frame.type !== 'update') return
+      const key = `${self} ${d.frame.origin} ${d.frame.seq}`
+      if (!firstHops.has(key) && d.frame.origin !== self) {
+        firstHops.set(key, (d.frame.hops % DETOUR) + 1)
+        hops.push((d.frame.hops % DETOUR) + 1)
+      }
     }),
   })
   mesh.net.runFor(10_000)

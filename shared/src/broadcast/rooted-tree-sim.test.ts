@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../ids'
 import type { NodeOptions } from '../node/node-options'
-import { buildMesh, type Mesh } from '../node/test-mesh'
+import { buildMesh, type Mesh, watchFrames } from '../node/test-mesh'
 import { withSeed } from '../sim/seeded'
 import { decodeFrame } from '../wire/codec'
 import { FrameType } from '../wire/frame-type'
@@ -65,24 +65,14 @@ function broadcastTraffic(seed: number, n: number, loss: number, options: Partia
     loss,
     joinEveryMs: 20,
     options,
-    wrap: (self, node) => ({
-      id: self,
-      nextWakeAt: () => node.nextWakeAt(),
-      members: () => node.members(),
-      neighbors: () => node.neighbors(),
-      stats: () => node.stats(),
-      handle(now, event) {
-        if (measuring && event.type === 'frame' && event.bytes[1] === FrameType.Update) {
-          const d = decodeFrame(event.bytes)
-          if (d.ok && d.frame.type === 'update' && d.frame.origin !== self) {
-            const key = `${self} ${d.frame.origin} ${d.frame.seq}`
-            // The hop count a copy arrives with, less the emergent tree's detour mark.
-            if (!first.has(key)) hops.push((d.frame.hops % 128) + 1)
-            first.add(key)
-          }
-        }
-        return node.handle(now, event)
-      },
+    wrap: watchFrames((self, bytes) => {
+      if (!measuring || bytes[1] !== FrameType.Update) return
+      const d = decodeFrame(bytes)
+      if (!d.ok || d.frame.type !== 'update' || d.frame.origin === self) return
+      const key = `${self} ${d.frame.origin} ${d.frame.seq}`
+      // The hop count a copy arrives with, less the emergent tree's detour mark.
+      if (!first.has(key)) hops.push((d.frame.hops % 128) + 1)
+      first.add(key)
     }),
   })
   mesh.net.runFor(15_000)

@@ -135,3 +135,18 @@ export function activeGraphConnected(mesh: Mesh, ids: readonly PeerId[]): boolea
   }
   return seen.size === ids.length
 }
+
+/** A `wrap` that shows `seen` every frame a node receives, before the node handles it. */
+export function watchFrames(seen: (self: PeerId, bytes: Uint8Array) => void): MeshSetup['wrap'] {
+  return (self, node) => ({
+    id: self,
+    nextWakeAt: () => node.nextWakeAt(),
+    members: () => node.members(),
+    neighbors: () => node.neighbors(),
+    stats: () => node.stats(),
+    handle(now, event) {
+      if (event.type === 'frame') seen(self, event.bytes)
+      return node.handle(now, event)
+    },
+  })
+}
