@@ -3,9 +3,12 @@
  * over the overlay's active view.
  *
  * Each neighbour is eager (a tree link: gets full messages) or lazy. A message is pushed
- * over tree links and announced (batched IHAVE ids) to every neighbour; a copy that comes
- * twice over tree links PRUNEs the second link, so the eager links settle into a spanning
- * tree. New neighbours start eager.
+ * over tree links and announced (batched IHAVE ids) to every neighbour. Which links are
+ * the tree: by default (`tree: 'rooted'`) a breadth-first tree around the lowest member id,
+ * kept by TREE frames (`rooted-tree.ts`); new links start lazy and duplicates prune
+ * nothing. With `tree: 'emergent'` (the paper's), new links start eager and a copy that
+ * comes twice over tree links PRUNEs the second link, so the eager links settle into a
+ * spanning tree; the join and shortcut rules below shape that tree only.
  *
  *   const tree = new Plumtree('a', resolvePlumtreeOptions({}), host)
  *   tree.neighborUp('b')
