@@ -6,31 +6,15 @@
 import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../ids'
 import type { NodeOptions } from '../node/node-options'
-import { buildMesh, type Mesh, watchFrames } from '../node/test-mesh'
+import { activeDistances, buildMesh, type Mesh, watchFrames } from '../node/test-mesh'
 import { withSeed } from '../sim/seeded'
 import { decodeFrame } from '../wire/codec'
 import { FrameType } from '../wire/frame-type'
 
-/** Breadth-first distances over the active views of `ids`, from `root`. */
-function distances(mesh: Mesh, ids: readonly PeerId[], root: PeerId): Map<PeerId, number> {
-  const allowed = new Set(ids)
-  const dist = new Map<PeerId, number>([[root, 0]])
-  const queue = [root]
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i] as PeerId
-    for (const p of mesh.node(id).activeView())
-      if (allowed.has(p) && !dist.has(p)) {
-        dist.set(p, (dist.get(id) as number) + 1)
-        queue.push(p)
-      }
-  }
-  return dist
-}
-
 /** What is wrong with the tree over `ids` (empty: one breadth-first tree around `root`, links agreed at both ends). */
 function treeProblems(mesh: Mesh, ids: readonly PeerId[], root: PeerId): string[] {
   const problems: string[] = []
-  const bfs = distances(mesh, ids, root)
+  const bfs = activeDistances(mesh, ids, root)
   const children = new Map<PeerId, PeerId[]>()
   for (const id of ids) {
     const pos = mesh.node(id).treePosition()

@@ -118,22 +118,26 @@ export function buildMesh(setup: MeshSetup): Mesh {
   return mesh
 }
 
+/** Breadth-first distances from `from` over the active views of `ids` (the peers reached). */
+export function activeDistances(mesh: Mesh, ids: readonly PeerId[], from: PeerId): Map<PeerId, number> {
+  const allowed = new Set(ids)
+  const dist = new Map<PeerId, number>([[from, 0]])
+  const queue = [from]
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i] as PeerId
+    for (const p of mesh.node(id).activeView())
+      if (allowed.has(p) && !dist.has(p)) {
+        dist.set(p, (dist.get(id) as number) + 1)
+        queue.push(p)
+      }
+  }
+  return dist
+}
+
 /** Whether the undirected graph of active views over `ids` is connected. */
 export function activeGraphConnected(mesh: Mesh, ids: readonly PeerId[]): boolean {
   if (ids.length === 0) return true
-  const allowed = new Set(ids)
-  const seen = new Set<PeerId>([ids[0] as PeerId])
-  const stack = [ids[0] as PeerId]
-  while (stack.length > 0) {
-    const id = stack.pop() as PeerId
-    for (const p of mesh.node(id).activeView()) {
-      if (allowed.has(p) && !seen.has(p)) {
-        seen.add(p)
-        stack.push(p)
-      }
-    }
-  }
-  return seen.size === ids.length
+  return activeDistances(mesh, ids, ids[0] as PeerId).size === ids.length
 }
 
 /** A `wrap` that shows `seen` every frame a node receives, before the node handles it. */

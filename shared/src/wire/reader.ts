@@ -8,7 +8,8 @@ import { FrameFormatError } from './decode-error'
 
 export type Decoder = decoding.Decoder
 
-function remaining(dec: Decoder): number {
+/** Bytes left in the frame: what a fixed-width field or a counted run must fit in. */
+export function remaining(dec: Decoder): number {
   return dec.arr.length - dec.pos
 }
 

@@ -17,7 +17,7 @@ import type {
 } from '../frame'
 import { FrameType } from '../frame-type'
 import { DIGEST_SUB_BUCKETS, MAX_DIGEST_BUCKETS } from '../limits'
-import { readByte, readCount, readPeerId, readUint } from '../reader'
+import { readByte, readCount, readPeerId, readUint, remaining } from '../reader'
 import { readMemberUpdates, writeMemberUpdates, writePeerId } from './fields'
 import type { MessageCodec } from './message-codec'
 
@@ -94,8 +94,7 @@ export const memberDigestCodec: MessageCodec<MemberDigestFrame> = {
     const count = readCount(dec, MAX_DIGEST_BUCKETS, 'member digest')
     if (count === 0 || (count & (count - 1)) !== 0)
       throw new FrameFormatError('malformed', `member digest has ${count} buckets, not a power of two`)
-    if (dec.arr.length - dec.pos < count * 4)
-      throw new FrameFormatError('truncated', 'member digest past end of frame')
+    if (remaining(dec) < count * 4) throw new FrameFormatError('truncated', 'member digest past end of frame')
     const buckets: number[] = new Array(count)
     for (let i = 0; i < count; i++) buckets[i] = decoding.readUint32(dec)
     return { type: 'member-digest', buckets }
@@ -110,7 +109,7 @@ export const memberDigestCodec: MessageCodec<MemberDigestFrame> = {
 function readBucketCount(dec: decoding.Decoder, field: string, entryBytes: number): number {
   const count = readCount(dec, MAX_DIGEST_BUCKETS, field)
   if (count === 0) throw new FrameFormatError('malformed', `${field} lists no bucket`)
-  if (dec.arr.length - dec.pos < count * entryBytes)
+  if (remaining(dec) < count * entryBytes)
     throw new FrameFormatError('truncated', `${field} past end of frame`)
   return count
 }
@@ -147,14 +146,12 @@ export const memberRefineCodec: MessageCodec<MemberRefineFrame> = {
     let previous = -1
     for (let k = 0; k < count; k++) {
       const bucket = readBucketIndex(dec, previous, 'member refine')
-      if (dec.arr.length - dec.pos < 2)
-        throw new FrameFormatError('truncated', 'member refine past end of frame')
+      if (remaining(dec) < 2) throw new FrameFormatError('truncated', 'member refine past end of frame')
       const present = decoding.readUint16(dec)
       const sums: number[] = new Array(DIGEST_SUB_BUCKETS).fill(0)
       for (let i = 0; i < DIGEST_SUB_BUCKETS; i++) {
         if (((present >>> i) & 1) === 0) continue
-        if (dec.arr.length - dec.pos < 4)
-          throw new FrameFormatError('truncated', 'member refine past end of frame')
+        if (remaining(dec) < 4) throw new FrameFormatError('truncated', 'member refine past end of frame')
         sums[i] = decoding.readUint32(dec)
       }
       buckets[k] = { bucket, sums }
