@@ -68,17 +68,9 @@ export function createBenchReplica(onNew: (id: number) => void, padding = 64): B
       return encoding.toUint8Array(enc)
     },
     diff(remoteDigest): ReplicaResult<Uint8Array | null> {
-      let theirContiguous: number
-      const theirExtras = new Set<number>()
-      try {
-        const dec = decoding.createDecoder(remoteDigest)
-        theirContiguous = decoding.readVarUint(dec)
-        const n = decoding.readVarUint(dec)
-        if (n > 1_000_000) return { ok: false, reason: 'digest too long' }
-        for (let i = 0; i < n; i++) theirExtras.add(decoding.readVarUint(dec))
-      } catch (err) {
-        return { ok: false, reason: `unreadable digest: ${(err as Error).message}` }
-      }
+      const remote = readDigest(remoteDigest)
+      if (!remote.ok) return remote
+      const { contiguous: theirContiguous, extras: theirExtras } = remote.value
       const missing: number[] = []
       for (let id = theirContiguous + 1; id <= contiguous; id++) if (!theirExtras.has(id)) missing.push(id)
       if (extras !== undefined)
@@ -88,6 +80,18 @@ export function createBenchReplica(onNew: (id: number) => void, padding = 64): B
       encoding.writeVarUint(enc, missing.length)
       for (const id of missing) writeItem(enc, id, padding)
       return { ok: true, value: encoding.toUint8Array(enc) }
+    },
+    holdsAllOf(remoteDigest, pastDigest): ReplicaResult<boolean> {
+      const remote = readDigest(remoteDigest)
+      if (!remote.ok) return remote
+      const past = readDigest(pastDigest)
+      if (!past.ok) return past
+      const holds = (id: number) => id <= remote.value.contiguous || remote.value.extras.has(id)
+      // Stops at the first gap, so at most (remote extras + 1) steps.
+      for (let id = remote.value.contiguous + 1; id <= past.value.contiguous; id++)
+        if (!holds(id)) return { ok: true, value: false }
+      for (const id of past.value.extras) if (!holds(id)) return { ok: true, value: false }
+      return { ok: true, value: true }
     },
     apply(update): ReplicaResult<{ changed: boolean }> {
       const ids: number[] = []
@@ -108,5 +112,24 @@ export function createBenchReplica(onNew: (id: number) => void, padding = 64): B
       for (const id of ids) changed = add(id) || changed
       return { ok: true, value: { changed } }
     },
+  }
+}
+
+interface Digest {
+  contiguous: number
+  extras: Set<number>
+}
+
+function readDigest(digest: Uint8Array): ReplicaResult<Digest> {
+  const extras = new Set<number>()
+  try {
+    const dec = decoding.createDecoder(digest)
+    const contiguous = decoding.readVarUint(dec)
+    const n = decoding.readVarUint(dec)
+    if (n > 1_000_000) return { ok: false, reason: 'digest too long' }
+    for (let i = 0; i < n; i++) extras.add(decoding.readVarUint(dec))
+    return { ok: true, value: { contiguous, extras } }
+  } catch (err) {
+    return { ok: false, reason: `unreadable digest: ${(err as Error).message}` }
   }
 }

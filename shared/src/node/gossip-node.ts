@@ -12,6 +12,7 @@ import { Plumtree } from '../broadcast/plumtree'
 import type { PeerId } from '../ids'
 import { Swim } from '../membership/swim'
 import { HyParView } from '../overlay/hyparview'
+import { PastDigest } from '../replica/past-digest'
 import { decodeFrame, encodeFrame } from '../wire/codec'
 import type {
   Frame,
@@ -118,11 +119,15 @@ class ComposedNode implements GossipNode {
   /** Distinguishes this run's updates from those of an earlier run with the same id. */
   private readonly session: number
   private readonly relay: SignalRelay
+  /** What the replica held a moment ago: routine rounds leave out what came since. */
+  private readonly pastDigest: PastDigest
 
   constructor(private readonly o: ResolvedNodeOptions) {
     this.id = o.id
     this.session = o.random.int(2 ** 31)
     this.relay = new SignalRelay(o.id, o.random)
+    // The window `inFlight` uses too: past it, a broadcast that has not arrived was lost.
+    this.pastDigest = new PastDigest(o.replica, 2 * o.graftTimeoutMs)
     this.swim = new Swim(
       o.id,
       o,
@@ -289,8 +294,9 @@ class ComposedNode implements GossipNode {
         if (now >= this.nextAntiEntropyAt) {
           this.nextAntiEntropyAt = now + this.o.antiEntropyIntervalMs
           const peer = this.o.random.pick(this.overlay.activeView())
-          if (peer !== undefined) this.sendDigest(peer, true)
+          if (peer !== undefined) this.sendDigest(peer, true, true)
         }
+        this.pastDigest.tick(now)
         if (now >= this.nextMemberDigestAt) {
           this.nextMemberDigestAt = now + this.o.memberDigestIntervalMs
           const peer = this.o.random.pick(this.overlay.activeView())
@@ -555,9 +561,10 @@ class ComposedNode implements GossipNode {
     return 'changed'
   }
 
-  private sendDigest(to: PeerId, wantsReply: boolean): void {
+  /** `routine`: a periodic round, which leaves out what is still in flight (see PastDigest). */
+  private sendDigest(to: PeerId, wantsReply: boolean, routine = false): void {
     if (wantsReply) this.openersOut.set(to, Math.min((this.openersOut.get(to) ?? 0) + 1, MAX_OPENERS_OUT))
-    this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply })
+    this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply, routine })
   }
 
   /**
@@ -584,6 +591,18 @@ class ComposedNode implements GossipNode {
       if (pending === 1) this.openersOut.delete(from)
       else this.openersOut.set(from, pending - 1)
     }
+    if (!answer) this.stat.diffsDeferred = (this.stat.diffsDeferred ?? 0) + 1
+    else if (f.routine) {
+      const lacksOnlyRecent = this.pastDigest.heldBy(f.digest)
+      if (!lacksOnlyRecent.ok) {
+        this.drop(from, 'bad-digest', lacksOnlyRecent.reason)
+        return
+      }
+      if (lacksOnlyRecent.value) {
+        answer = false
+        this.stat.diffsInFlight = (this.stat.diffsInFlight ?? 0) + 1
+      }
+    }
     if (answer) {
       const diff = this.o.replica.diff(f.digest)
       if (!diff.ok) {
@@ -594,13 +613,14 @@ class ComposedNode implements GossipNode {
         if (f.wantsReply) this.lastDiffTo.set(from, this.now)
         this.send(from, { type: 'sync-diff', diff: diff.value })
       }
-    } else this.stat.diffsDeferred = (this.stat.diffsDeferred ?? 0) + 1
-    if (f.wantsReply) this.sendDigest(from, false)
+    }
+    if (f.wantsReply) this.sendDigest(from, false, f.routine)
     // The neighbour we pulled from answered with no diff before its digest (channels are
     // ordered): it had sent us one within the interval, or the diff was lost. Ask the next.
     else if (this.pull?.asked === from) this.pullNext(this.now)
     // An answer arrives after the diff the peer sent us (channels are ordered), so from
-    // here on we hold at least what that neighbour held when it answered.
+    // here on we hold at least what that neighbour held when it answered (on a routine
+    // round, what it held a moment before: newer updates are still coming by broadcast).
     if (!f.wantsReply && !this.syncedWith.has(from)) {
       const first = this.syncedWith.size === 0
       this.syncedWith.add(from)

@@ -255,13 +255,13 @@ describe('tiny frames asking for big replies (review #4)', () => {
     const { node, replica } = nodeWith(['b'])
     for (let seq = 1; seq <= 50; seq++) replica.apply(encodeVectorUpdate('w', seq))
     const empty = createVectorReplica().digest()
-    const opener: Frame = { type: 'sync-digest', digest: empty, wantsReply: true }
+    const opener: Frame = { type: 'sync-digest', digest: empty, wantsReply: true, routine: false }
     expect(sentFrames(frame(node, 10, 'b', opener), 'sync-diff')).toHaveLength(1)
     const again = frame(node, 20, 'b', opener)
     expect(sentFrames(again, 'sync-diff')).toHaveLength(0)
     // Our digest still goes back, so the neighbour can push what we lack.
     expect(sentFrames(again, 'sync-digest')).toHaveLength(1)
-    const reply: Frame = { type: 'sync-digest', digest: empty, wantsReply: false }
+    const reply: Frame = { type: 'sync-digest', digest: empty, wantsReply: false, routine: false }
     // The one opener we sent at link-up earns one answer; further replies are unsolicited.
     expect(sentFrames(frame(node, 30, 'b', reply), 'sync-diff')).toHaveLength(1)
     const extra = frame(node, 40, 'b', reply)

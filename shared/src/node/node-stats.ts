@@ -19,6 +19,8 @@ export interface NodeStats {
   dropped: Record<string, number>
   /** Digests from a neighbour answered without a diff: it had one within the anti-entropy interval. */
   diffsDeferred?: number
+  /** Routine digests answered without a diff: the neighbour lacked only updates still in flight. */
+  diffsInFlight?: number
   /** Anti-entropy openers sent to pull messages Plumtree gave up GRAFTing. */
   pulls?: number
   /** Frames sent, by frame type (e.g. `update`, `ihave`, `ping`). */

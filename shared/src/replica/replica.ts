@@ -15,6 +15,13 @@ export interface Replica {
   diff(remoteDigest: Uint8Array): ReplicaResult<Uint8Array | null>
   /** Merge an update or diff. `changed` is false when it held nothing new. */
   apply(update: Uint8Array): ReplicaResult<{ changed: boolean }>
+  /**
+   * Whether a copy with `remoteDigest` holds everything this copy held when `digest()`
+   * returned `pastDigest`. Anti-entropy's periodic rounds use it to leave out what arrived
+   * in the last moments (the broadcast tree is still delivering it) instead of sending it
+   * a second time. Optional: without it every round sends the whole diff.
+   */
+  holdsAllOf?(remoteDigest: Uint8Array, pastDigest: Uint8Array): ReplicaResult<boolean>
 }
 
 export type ReplicaResult<T> =

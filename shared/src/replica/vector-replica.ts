@@ -70,14 +70,9 @@ export function createVectorReplica(): VectorReplica {
       return encoding.toUint8Array(enc)
     },
     diff(remoteDigest): ReplicaResult<Uint8Array | null> {
-      const remote = new Map<string, number>()
-      try {
-        const dec = decoding.createDecoder(remoteDigest)
-        const n = decoding.readVarUint(dec)
-        for (let i = 0; i < n; i++) remote.set(decoding.readVarString(dec), decoding.readVarUint(dec))
-      } catch (err) {
-        return { ok: false, reason: `unreadable digest: ${(err as Error).message}` }
-      }
+      const read = readVector(remoteDigest)
+      if (!read.ok) return read
+      const remote = read.value
       // Ranges [from, to] the remote lacks; out-of-order extras are sent one by one.
       const ranges: Array<[string, number, number]> = []
       for (const [origin, log] of logs) {
@@ -94,6 +89,21 @@ export function createVectorReplica(): VectorReplica {
         encoding.writeVarUint(enc, to)
       }
       return { ok: true, value: encoding.toUint8Array(enc) }
+    },
+    holdsAllOf(remoteDigest, pastDigest): ReplicaResult<boolean> {
+      const remote = readVector(remoteDigest)
+      if (!remote.ok) return remote
+      const past = readVector(pastDigest)
+      if (!past.ok) return past
+      for (const [origin, contiguous] of past.value)
+        if ((remote.value.get(origin) ?? 0) < contiguous) return { ok: true, value: false }
+      // The digest lists no out-of-order extras, so when they were taken is unknown: one
+      // the remote may lack means the whole diff.
+      for (const [origin, log] of logs) {
+        const theirs = remote.value.get(origin) ?? 0
+        for (const seq of log.extra) if (seq > theirs) return { ok: true, value: false }
+      }
+      return { ok: true, value: true }
     },
     apply(update): ReplicaResult<{ changed: boolean }> {
       // Parse everything before adding anything, so a bad frame changes nothing.
@@ -117,4 +127,17 @@ export function createVectorReplica(): VectorReplica {
       return { ok: true, value: { changed } }
     },
   }
+}
+
+/** A digest: each origin's contiguous seq. */
+function readVector(digest: Uint8Array): ReplicaResult<Map<string, number>> {
+  const vector = new Map<string, number>()
+  try {
+    const dec = decoding.createDecoder(digest)
+    const n = decoding.readVarUint(dec)
+    for (let i = 0; i < n; i++) vector.set(decoding.readVarString(dec), decoding.readVarUint(dec))
+  } catch (err) {
+    return { ok: false, reason: `unreadable digest: ${(err as Error).message}` }
+  }
+  return { ok: true, value: vector }
 }

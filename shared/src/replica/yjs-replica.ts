@@ -34,29 +34,29 @@ export function createYjsReplica(doc: Y.Doc): Replica {
     },
 
     diff(remoteDigest): ReplicaResult<Uint8Array | null> {
-      let remoteSv: Uint8Array
-      let remoteHash: Uint8Array
-      let remoteClocks: Map<number, number>
-      try {
-        const dec = decoding.createDecoder(remoteDigest)
-        remoteSv = decoding.readVarUint8Array(dec)
-        remoteHash = decoding.readVarUint8Array(dec)
-        remoteClocks = Y.decodeStateVector(remoteSv)
-      } catch (err) {
-        return { ok: false, reason: `unreadable digest: ${(err as Error).message}` }
-      }
+      const remote = readDigest(remoteDigest)
+      if (!remote.ok) return remote
       const localSv = Y.encodeStateVector(doc)
-      const localClocks = Y.decodeStateVector(localSv)
-      let remoteLacksStructs = false
-      for (const [client, clock] of localClocks) {
-        if ((remoteClocks.get(client) ?? 0) < clock) {
-          remoteLacksStructs = true
-          break
-        }
-      }
-      if (!remoteLacksStructs && equalBytes(remoteHash, deleteSetHash(localSv)))
+      const { sv, clocks, hash } = remote.value
+      if (covers(clocks, Y.decodeStateVector(localSv)) && equalBytes(hash, deleteSetHash(localSv)))
         return { ok: true, value: null }
-      return { ok: true, value: Y.encodeStateAsUpdate(doc, remoteSv) }
+      return { ok: true, value: Y.encodeStateAsUpdate(doc, sv) }
+    },
+
+    holdsAllOf(remoteDigest, pastDigest): ReplicaResult<boolean> {
+      const remote = readDigest(remoteDigest)
+      if (!remote.ok) return remote
+      const past = readDigest(pastDigest)
+      if (!past.ok) return past
+      if (!covers(remote.value.clocks, past.value.clocks)) return { ok: true, value: false }
+      // Deletions since then are in flight too (the remote's hash is the past one), or
+      // already shared (it is the current one). Any other hash: the remote deleted
+      // something we did not, or lacks older deletions; it gets the diff.
+      const hash = remote.value.hash
+      return {
+        ok: true,
+        value: equalBytes(hash, past.value.hash) || equalBytes(hash, deleteSetHash(Y.encodeStateVector(doc))),
+      }
     },
 
     apply(update): ReplicaResult<{ changed: boolean }> {
@@ -77,6 +77,29 @@ export function createYjsReplica(doc: Y.Doc): Replica {
       }
     },
   }
+}
+
+interface YjsDigest {
+  sv: Uint8Array
+  clocks: Map<number, number>
+  hash: Uint8Array
+}
+
+function readDigest(digest: Uint8Array): ReplicaResult<YjsDigest> {
+  try {
+    const dec = decoding.createDecoder(digest)
+    const sv = decoding.readVarUint8Array(dec)
+    const hash = decoding.readVarUint8Array(dec)
+    return { ok: true, value: { sv, hash, clocks: Y.decodeStateVector(sv) } }
+  } catch (err) {
+    return { ok: false, reason: `unreadable digest: ${(err as Error).message}` }
+  }
+}
+
+/** Whether every client's clock in `theirs` is at least the one in `ours`. */
+function covers(theirs: Map<number, number>, ours: Map<number, number>): boolean {
+  for (const [client, clock] of ours) if ((theirs.get(client) ?? 0) < clock) return false
+  return true
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

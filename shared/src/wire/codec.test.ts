@@ -49,7 +49,12 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
     hops,
     payload: bytes(200),
   }),
-  fc.record({ type: fc.constant('sync-digest' as const), digest: bytes(100), wantsReply: fc.boolean() }),
+  fc.record({
+    type: fc.constant('sync-digest' as const),
+    digest: bytes(100),
+    wantsReply: fc.boolean(),
+    routine: fc.boolean(),
+  }),
   fc.record({ type: fc.constant('sync-diff' as const), diff: bytes(100) }),
   fc.record({ type: fc.constant('ping' as const), seq: uint, members }),
   fc.record({ type: fc.constant('ack' as const), seq: uint, members }),

@@ -28,6 +28,12 @@ export interface SyncDigestFrame {
   readonly digest: Uint8Array
   /** True on the opener: the receiver answers with its own digest so the exchange is push-pull. */
   readonly wantsReply: boolean
+  /**
+   * True on a periodic round's opener and its answer: nothing is known to be missing, so
+   * the receiver leaves out of its diff what it got in the last moments, which the
+   * broadcast tree is still delivering. False when catching up or pulling: send it all.
+   */
+  readonly routine: boolean
 }
 
 /** Anti-entropy diff: what the receiver lacks relative to the digest it sent. */
