@@ -24,6 +24,8 @@ export interface Missing {
   grafts: number
   /** One of `grafts` went to our parent (rooted tree), which had not announced it. */
   parentAsked: boolean
+  /** Hops each announcer's copy had travelled (from its IHAVE). */
+  readonly hopsOf: Map<PeerId, number>
 }
 
 export class MissingMessages {
@@ -42,7 +44,14 @@ export class MissingMessages {
   }
 
   /** `from` announced `id`. A new entry is due at `deadline`; undefined when full. */
-  announced(key: string, id: MessageId, from: PeerId, tree: boolean, deadline: number): Missing | undefined {
+  announced(
+    key: string,
+    id: MessageId,
+    from: PeerId,
+    tree: boolean,
+    deadline: number,
+    hops = 0,
+  ): Missing | undefined {
     let m = this.missing.get(key)
     if (m === undefined) {
       if (this.missing.size >= this.max) return undefined
@@ -52,6 +61,7 @@ export class MissingMessages {
         deadline,
         grafts: 0,
         parentAsked: false,
+        hopsOf: new Map(),
       }
       this.missing.set(key, m)
       this.timers.push(deadline, key)
@@ -59,7 +69,8 @@ export class MissingMessages {
     if (!m.announcers.includes(from)) {
       if (tree) m.announcers.unshift(from)
       else m.announcers.push(from)
-      if (m.announcers.length > MAX_ANNOUNCERS) m.announcers.pop()
+      m.hopsOf.set(from, hops)
+      if (m.announcers.length > MAX_ANNOUNCERS) m.hopsOf.delete(m.announcers.pop() as PeerId)
     }
     return m
   }

@@ -63,9 +63,24 @@ export interface PlumtreeOptions {
   tree?: 'rooted' | 'emergent'
   /** The rooted tree's advertisement goes to every neighbour again this often. Default 5,000 ms: a lost one (which nothing else showed) misleads a neighbour this long at most; 1.2 frames a second per peer. */
   treeRefreshMs?: number
+  /**
+   * Extra active neighbours the rooted tree's root keeps, over `activeViewSize` (its cap
+   * rises as much), once it has been the root for 2 × `treeRefreshMs`, and for 12 ×
+   * `treeRefreshMs` after it stops being one (`root-links.ts`). Default 16: a path
+   * between two peers runs through their common ancestor, so the tree's depth sets the hop
+   * count, and with ~6 links a peer a breadth-first tree of 10,000 is 6-7 deep; 16 random
+   * links at the root take about one level off every path end. Measured at 10% loss, seed
+   * 1 (PROTOCOL.md, "A rooted tree"): 3,000 peers, hops P99 14 → 11, latency P50 0.73 →
+   * 0.52 s; 10,000, 15 → 14, 0.76 → 0.71 s. The root's tab holds ~21 connections and
+   * pushes each broadcast to ~21 peers. 0 turns it off; at most 48.
+   */
+  rootLinks?: number
   /** After a swap, no other for this long. Default 1,000 ms: the next broadcasts show how the new tree serves before it moves again. */
   shortcutSettleMs?: number
 }
+
+/** With the cap of 7 and connects in flight, still under the client's `maxConnections` (64). */
+const MAX_ROOT_LINKS = 48
 
 export type ResolvedPlumtreeOptions = Required<PlumtreeOptions>
 
@@ -84,6 +99,7 @@ export const PLUMTREE_DEFAULTS: ResolvedPlumtreeOptions = {
   shortcutSettleMs: 1_000,
   tree: 'rooted',
   treeRefreshMs: 5_000,
+  rootLinks: 16,
 }
 
 export function resolvePlumtreeOptions(options: PlumtreeOptions = {}): ResolvedPlumtreeOptions {
@@ -100,7 +116,9 @@ export function resolvePlumtreeOptions(options: PlumtreeOptions = {}): ResolvedP
     'graftBudgetBytes',
     'treeRefreshMs',
   ])
-  requireNumbers(o, ['shortcutThreshold', 'shortcutSettleMs'], 0)
+  requireNumbers(o, ['shortcutThreshold', 'shortcutSettleMs', 'rootLinks'], 0)
+  if (!Number.isInteger(o.rootLinks) || o.rootLinks > MAX_ROOT_LINKS)
+    throw new NodeOptionsError('rootLinks', `must be an integer <= ${MAX_ROOT_LINKS}`)
   requireNumbers(o, ['shortcutSamples'])
   if (o.tree !== 'rooted' && o.tree !== 'emergent')
     throw new NodeOptionsError('tree', "must be 'rooted' or 'emergent'")

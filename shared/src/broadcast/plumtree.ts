@@ -239,6 +239,11 @@ export class Plumtree {
     return this.rooted?.position()
   }
 
+  /** Whether this peer is the rooted tree's root; false with the emergent tree. */
+  isRoot(): boolean {
+    return this.rooted?.isRoot() === true
+  }
+
   neighborUp(peer: PeerId): void {
     if (this.isNeighbor(peer)) return
     if (this.rooted === undefined) {
@@ -415,7 +420,7 @@ export class Plumtree {
       }
       // A rooted tree asks its parent halfway (`askParentFirst`), then fetches off the tree.
       const wait = this.rooted === undefined ? this.o.graftTimeoutMs : this.o.graftTimeoutMs / 2
-      const m = this.missing.announced(key, id, from, tree, now + wait)
+      const m = this.missing.announced(key, id, from, tree, now + wait, id.hops % DETOUR)
       if (m === undefined) continue
       // A tree neighbour pushed it before announcing it, on a FIFO link: the push was lost.
       if (m.grafts === 0 && (tree || attach)) {
@@ -557,7 +562,7 @@ export class Plumtree {
     let abandoned: PeerId[] | undefined
     for (const [key, m] of this.missing.due(now)) {
       const parent = this.askParentFirst(m)
-      const peer = parent ?? this.nextAnnouncer(m)
+      const peer = parent ?? this.nextAnnouncer(key, m)
       // The ask of our parent is not one of the MAX_ANNOUNCERS asks of announcers.
       if (peer === undefined || m.grafts - (m.parentAsked ? 1 : 0) >= MAX_ANNOUNCERS) {
         // Nobody left to ask, or every ask went unanswered: anti-entropy brings it, now
@@ -622,11 +627,24 @@ export class Plumtree {
     return parent
   }
 
-  /** Whom to GRAFT next: a tree neighbour that announced it, else a link we cut, else the first. */
-  private nextAnnouncer(m: Missing): PeerId | undefined {
+  /**
+   * Whom to GRAFT next: a tree neighbour that announced it; else, on a rooted tree, the
+   * lazy announcer not asked yet whose copy travelled fewest hops (ours goes on down our
+   * subtree at that count; with the first announcer, 2% of deliveries at 1,000 peers came
+   * 13-15 hops long, PROTOCOL.md "A rooted tree"); else a link we cut, else the first.
+   */
+  private nextAnnouncer(key: string, m: Missing): PeerId | undefined {
     const a = m.announcers
     for (let i = a.length - 1; i >= 0; i--) if (!this.isNeighbor(a[i] as PeerId)) a.splice(i, 1)
-    return a.find((p) => this.eager.has(p)) ?? a.find((p) => this.cuts.has(p)) ?? a[0]
+    const tree = a.find((p) => this.eager.has(p))
+    if (tree !== undefined) return tree
+    if (this.rooted !== undefined) {
+      let best: PeerId | undefined
+      for (const p of a)
+        if (!this.missing.wasAsked(key, p) && (best === undefined || hopsOf(m, p) < hopsOf(m, best))) best = p
+      if (best !== undefined) return best
+    }
+    return a.find((p) => this.cuts.has(p)) ?? a[0]
   }
 
   private rememberDetour(key: string): void {
@@ -648,4 +666,8 @@ export class Plumtree {
       this.cacheBytes -= old.payload.length
     }
   }
+}
+
+function hopsOf(m: Missing, peer: PeerId): number {
+  return m.hopsOf.get(peer) ?? Number.POSITIVE_INFINITY
 }

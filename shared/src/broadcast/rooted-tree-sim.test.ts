@@ -149,4 +149,47 @@ describe('rooted tree in a room', () => {
       )
       expect(perPeer, `seed ${seed}`).toBeLessThan(500)
     }))
+
+  it('the root keeps rootLinks more neighbours, which makes the tree shallower; a root that is one no longer sheds them', () =>
+    withSeed((seed) => {
+      const settle = (rootLinks: number) => {
+        const mesh = buildMesh({ seed, n: 300, joinEveryMs: 20, options: { rootLinks } })
+        const ids = mesh.liveIds()
+        // The root takes its extra links 10 s after it is one, a few at a time.
+        mesh.net.runFor(30_000)
+        const settled = mesh.net.runUntilTrue(() => treeProblems(mesh, ids, 'p0').length === 0, 30_000, 500)
+        expect(settled, `seed ${seed}: ${treeProblems(mesh, ids, 'p0').slice(0, 5).join('; ')}`).toBe(true)
+        const dists = ids.map((id) => mesh.node(id).treePosition()?.dist ?? 0)
+        return { mesh, meanDepth: dists.reduce((a, b) => a + b, 0) / ids.length }
+      }
+      const without = settle(0)
+      const { mesh, meanDepth } = settle(16)
+      const rootView = () => mesh.node('p0').activeView().length
+      console.info(
+        `n=300: root's active view ${rootView()} (${without.mesh.node('p0').activeView().length} without rootLinks), mean depth ${meanDepth.toFixed(2)} vs ${without.meanDepth.toFixed(2)} (seed ${seed})`,
+      )
+      // 5 + 16 aimed at; the last few may be refused by peers at their own cap.
+      expect(rootView(), `seed ${seed}`).toBeGreaterThanOrEqual(18)
+      expect(meanDepth, `seed ${seed}`).toBeLessThan(without.meanDepth - 0.5)
+      const others = mesh.liveIds().filter((id) => id !== 'p0')
+      expect(
+        Math.max(...others.map((id) => mesh.node(id).activeView().length)),
+        `seed ${seed}`,
+      ).toBeLessThanOrEqual(7)
+
+      // A lower id joins: it becomes the root and takes the extra links after 10 s; p0
+      // keeps its own for a minute (a root that stalls now and then must not churn), then lets them go.
+      mesh.join('a0')
+      const joinedAt = mesh.net.now
+      const a0View = () => mesh.node('a0').activeView().length
+      expect(
+        mesh.net.runUntilTrue(() => a0View() >= 18, 50_000, 500),
+        `seed ${seed}`,
+      ).toBe(true)
+      expect(mesh.node('p0').treePosition()?.root, `seed ${seed}`).toBe('a0')
+      expect(rootView(), `seed ${seed}: p0 still holds its links`).toBeGreaterThanOrEqual(12)
+      mesh.net.runUntil(joinedAt + 90_000)
+      expect(rootView(), `seed ${seed}`).toBeLessThanOrEqual(7)
+      expect(a0View(), `seed ${seed}`).toBeGreaterThanOrEqual(18)
+    }))
 })

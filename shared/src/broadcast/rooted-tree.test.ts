@@ -31,6 +31,18 @@ function tree(self: PeerId, neighbours: PeerId[], dead: Set<PeerId> = new Set())
 }
 
 describe('RootedTree', () => {
+  it('is the root only while no neighbour names a lower one, known to membership or not', () => {
+    const { t } = tree('m', ['x', 'y'], new Set(['a']))
+    expect(t.isRoot()).toBe(true)
+    t.onAdvert(1_000, 'x', advert('z', 1))
+    expect(t.isRoot()).toBe(true)
+    // 'a' is not a member we know (a joiner whose snapshot was lost): not followed, but this
+    // peer is not the room's root either, and must not take the root's extra links.
+    t.onAdvert(1_000, 'y', advert('a', 1))
+    expect(t.position().root).toBe('m')
+    expect(t.isRoot()).toBe(false)
+  })
+
   it('follows the lowest root through its closest neighbour, lowest id on ties; links are the parent and its children', () => {
     const { t, take, links } = tree('m', ['x', 'y', 'z'])
     // A new neighbour hears where we stand at once: our own root so far.

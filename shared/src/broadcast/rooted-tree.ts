@@ -115,6 +115,18 @@ export class RootedTree {
     return { root: this.root, dist: this.dist, parent: this.parent }
   }
 
+  /**
+   * Whether this peer is the root it follows and no neighbour names a lower one. A joiner
+   * that has not heard of the room's root yet (its member snapshot lost) is the root of a
+   * tree of its own for seconds, though its neighbours name the real one.
+   */
+  isRoot(): boolean {
+    if (this.root !== this.self) return false
+    for (const n of this.neighbors.values())
+      if (n.advert !== undefined && n.advert.root < this.self) return false
+    return true
+  }
+
   isLink(peer: PeerId): boolean {
     return this.links.has(peer)
   }

@@ -29,6 +29,7 @@ import type { MeshNode } from './mesh-node'
 import type { NodeEvent } from './node-event'
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './node-options'
 import { emptyStats, type NodeStats } from './node-stats'
+import { RootLinks } from './root-links'
 import { SignalRelay } from './signal-relay'
 
 /** Thrown when the shell misuses the node (e.g. metadata over the cap); `code` is stable. */
@@ -121,6 +122,8 @@ class ComposedNode implements GossipNode {
   private readonly relay: SignalRelay
   /** What the replica held a moment ago: routine rounds leave out what came since. */
   private readonly pastDigest: PastDigest
+  /** The tree's root keeps more active neighbours. */
+  private readonly rootLinks: RootLinks
 
   constructor(private readonly o: ResolvedNodeOptions) {
     this.id = o.id
@@ -128,6 +131,7 @@ class ComposedNode implements GossipNode {
     this.relay = new SignalRelay(o.id, o.random)
     // The window `inFlight` uses too: past it, a broadcast that has not arrived was lost.
     this.pastDigest = new PastDigest(o.replica, 2 * o.graftTimeoutMs)
+    this.rootLinks = new RootLinks(o.rootLinks, 2 * o.treeRefreshMs, 12 * o.treeRefreshMs)
     this.swim = new Swim(
       o.id,
       o,
@@ -186,6 +190,11 @@ class ComposedNode implements GossipNode {
       // Woken far later than asked: this peer was stalled (Lifeguard local health).
       if (now > this.wakeAt + this.o.lateToleranceMs) this.swim.missedDeadline(now)
       this.dispatch(now, event)
+    }
+    if (this.started && !this.left) {
+      const extra = this.rootLinks.slots(now, this.tree.isRoot() && this.swim.size > 1)
+      // A root stepping down sheds random neighbours, but not the link to its new parent.
+      this.overlay.setExtraActive(now, extra, (peer) => peer === this.tree.treePosition()?.parent)
     }
     // A wake time already past means "tick at once": lateness counts from now, not from it.
     this.wakeAt = this.left ? Number.POSITIVE_INFINITY : Math.max(now, this.computeWake())
@@ -617,7 +626,8 @@ class ComposedNode implements GossipNode {
     if (f.wantsReply) this.sendDigest(from, false, f.routine)
     // The neighbour we pulled from answered with no diff before its digest (channels are
     // ordered): it had sent us one within the interval, or the diff was lost. Ask the next.
-    else if (this.pull?.asked === from) this.pullNext(this.now)
+    // (A routine answer is to an earlier routine opener, not to the pull.)
+    else if (!f.routine && this.pull?.asked === from) this.pullNext(this.now)
     // An answer arrives after the diff the peer sent us (channels are ordered), so from
     // here on we hold at least what that neighbour held when it answered (on a routine
     // round, what it held a moment before: newer updates are still coming by broadcast).

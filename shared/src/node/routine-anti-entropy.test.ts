@@ -85,6 +85,21 @@ describe('routine anti-entropy rounds', () => {
     expect([3, 4].map((seq) => check.has('w', seq))).toEqual([true, true])
   })
 
+  it("skip in-flight updates in the diff answering a neighbour's routine reply too", () => {
+    const { node, replica } = nodeHolding(3, ['b'])
+    // Our own periodic opener to b (the only neighbour) goes out within the first 5 s.
+    let opener: Frame | undefined
+    for (let t = 1_000; t <= 6_000 && opener === undefined; t += 1_000)
+      opener = sent(node.handle(t, { type: 'tick' }), 'sync-digest')[0]
+    expect(opener).toMatchObject({ wantsReply: true, routine: true })
+    replica.apply(encodeVectorUpdate('w', 4)) // in flight to b
+    const reply: Frame = { type: 'sync-digest', digest: digestOf(3), wantsReply: false, routine: true }
+    expect(
+      sent(node.handle(6_500, { type: 'frame', from: 'b', bytes: encodeFrame(reply) }), 'sync-diff'),
+    ).toEqual([])
+    expect(node.stats().diffsInFlight).toBe(1)
+  })
+
   it('the periodic opener is routine; the one at link-up is not', () => {
     const { node } = nodeHolding(0, [])
     const up = node.handle(100, { type: 'neighbor-up', peer: 'b' })

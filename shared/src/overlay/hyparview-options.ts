@@ -12,7 +12,7 @@ export interface HyParViewOptions {
    * 10,000-peer graph connected and its diameter about log_4 N ≈ 7.
    */
   activeViewSize?: number
-  /** Hard cap on active neighbours, incoming included. Default 7 (activeViewSize + 2): slack so joins need not evict. */
+  /** Hard cap on active neighbours, incoming included. Default 7 (activeViewSize + 2): slack so joins need not evict. The rooted tree's root may hold `rootLinks` more. */
   maxActiveView?: number
   /** Peers known but not connected, for repairs. Default 30: the paper's k·(ln N + 1) with k = 3, rounded. */
   passiveViewSize?: number

@@ -88,6 +88,8 @@ export class HyParView {
   private lastShuffleSent: PeerId[] = []
   /** Set while a JOIN is being accepted, so the host can send the joiner the membership. */
   private acceptingJoinOf: PeerId | undefined
+  /** Active slots over `activeViewSize` and `maxActiveView` (the broadcast tree's root keeps more). */
+  private extra = 0
 
   constructor(
     readonly self: PeerId,
@@ -133,6 +135,39 @@ export class HyParView {
   /** True while `peer`'s JOIN is being accepted by this peer (its contact). */
   joinedThrough(peer: PeerId): boolean {
     return this.acceptingJoinOf === peer
+  }
+
+  /**
+   * Keep `extra` more active neighbours than `activeViewSize` (the cap rises as much).
+   * Growing fills the view from the passive view at the usual pace. Shrinking cancels our
+   * own connects not yet open and leaves random neighbours over the new cap at once
+   * (DISCONNECT, back to the passive view), `keep` ones last.
+   */
+  setExtraActive(now: number, extra: number, keep: (peer: PeerId) => boolean = () => false): void {
+    if (extra === this.extra) return
+    const shrinking = extra < this.extra
+    this.extra = extra
+    if (shrinking) {
+      // (Not one already asked: the peer may have taken us in; a reply into a full view evicts one.)
+      for (const [peer, l] of this.links)
+        if (l.intent === 'neighbor' && l.phase === 'connecting') {
+          this.links.delete(peer)
+          this.host.disconnect(peer)
+        }
+      while (this.active.size > this.cap) {
+        const victim = (this.randomActive((p) => !keep(p)) ?? this.randomActive(() => true)) as PeerId
+        this.dropActive(now, victim, this.links.get(victim) as Link, true)
+      }
+    }
+    this.maintain(now)
+  }
+
+  private get target(): number {
+    return this.o.activeViewSize + this.extra
+  }
+
+  private get cap(): number {
+    return this.o.maxActiveView + this.extra
   }
 
   get activeSize(): number {
@@ -310,7 +345,7 @@ export class HyParView {
     if (l.phase === 'active' || l.phase === 'closing') return
     // Both sides asked at once (their request crossed ours): both accept.
     const crossed = l.phase === 'requested'
-    const accept = high || crossed || this.active.size < this.o.maxActiveView
+    const accept = high || crossed || this.active.size < this.cap
     this.host.send(from, { type: 'neighbor-reply', accepted: accept })
     if (!accept) {
       l.phase = 'closing'
@@ -434,7 +469,7 @@ export class HyParView {
     // One JOIN at a time: each accepted JOIN starts its own random walks, so parallel joins
     // would triple the joiner's neighbours and evictions elsewhere.
     const limit = this.joined ? this.o.maxPendingConnects : 1
-    while (this.active.size + pending < this.o.activeViewSize && pending < limit) {
+    while (this.active.size + pending < this.target && pending < limit) {
       const candidate = this.candidate()
       if (candidate === undefined) return
       this.connectTo(now, candidate.peer, candidate.intent, false)
@@ -473,7 +508,7 @@ export class HyParView {
   }
 
   private addActive(now: number, peer: PeerId, l: Link): void {
-    if (this.active.size >= this.o.maxActiveView) {
+    if (this.active.size >= this.cap) {
       const victim = this.randomActive((p) => p !== peer)
       const vl = victim === undefined ? undefined : this.links.get(victim)
       if (victim !== undefined && vl !== undefined) {

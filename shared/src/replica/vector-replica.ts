@@ -1,6 +1,6 @@
 /**
  * A replica of numbered updates, for the simulator: each update is (origin, seq), and
- * the digest is a version vector like a Yjs state vector. It costs a few bytes per
+ * the digest is a version vector like a Yjs state vector (plus the seqs held out of order). It costs a few bytes per
  * origin instead of a Y.Doc per node, so 10,000 simulated nodes fit in memory, while
  * exercising the same digest/diff/apply path.
  *
@@ -66,6 +66,8 @@ export function createVectorReplica(): VectorReplica {
       for (const [origin, log] of logs) {
         encoding.writeVarString(enc, origin)
         encoding.writeVarUint(enc, log.contiguous)
+        encoding.writeVarUint(enc, log.extra.size)
+        for (const seq of log.extra) encoding.writeVarUint(enc, seq)
       }
       return encoding.toUint8Array(enc)
     },
@@ -76,7 +78,7 @@ export function createVectorReplica(): VectorReplica {
       // Ranges [from, to] the remote lacks; out-of-order extras are sent one by one.
       const ranges: Array<[string, number, number]> = []
       for (const [origin, log] of logs) {
-        const theirs = remote.get(origin) ?? 0
+        const theirs = remote.get(origin)?.contiguous ?? 0
         if (log.contiguous > theirs) ranges.push([origin, theirs + 1, log.contiguous])
         for (const seq of log.extra) if (seq > theirs) ranges.push([origin, seq, seq])
       }
@@ -95,13 +97,14 @@ export function createVectorReplica(): VectorReplica {
       if (!remote.ok) return remote
       const past = readVector(pastDigest)
       if (!past.ok) return past
-      for (const [origin, contiguous] of past.value)
-        if ((remote.value.get(origin) ?? 0) < contiguous) return { ok: true, value: false }
-      // The digest lists no out-of-order extras, so when they were taken is unknown: one
-      // the remote may lack means the whole diff.
-      for (const [origin, log] of logs) {
-        const theirs = remote.value.get(origin) ?? 0
-        for (const seq of log.extra) if (seq > theirs) return { ok: true, value: false }
+      for (const [origin, then] of past.value) {
+        const theirs = remote.value.get(origin)
+        const holds = (seq: number) =>
+          theirs !== undefined && (seq <= theirs.contiguous || theirs.extras.has(seq))
+        // Stops at the first gap, so at most (their extras + 1) steps.
+        for (let seq = (theirs?.contiguous ?? 0) + 1; seq <= then.contiguous; seq++)
+          if (!holds(seq)) return { ok: true, value: false }
+        for (const seq of then.extras) if (!holds(seq)) return { ok: true, value: false }
       }
       return { ok: true, value: true }
     },
@@ -129,13 +132,24 @@ export function createVectorReplica(): VectorReplica {
   }
 }
 
-/** A digest: each origin's contiguous seq. */
-function readVector(digest: Uint8Array): ReplicaResult<Map<string, number>> {
-  const vector = new Map<string, number>()
+/** A digest: each origin's contiguous seq and the seqs held above it. */
+function readVector(
+  digest: Uint8Array,
+): ReplicaResult<Map<string, { contiguous: number; extras: Set<number> }>> {
+  const vector = new Map<string, { contiguous: number; extras: Set<number> }>()
   try {
     const dec = decoding.createDecoder(digest)
     const n = decoding.readVarUint(dec)
-    for (let i = 0; i < n; i++) vector.set(decoding.readVarString(dec), decoding.readVarUint(dec))
+    for (let i = 0; i < n; i++) {
+      const origin = decoding.readVarString(dec)
+      const contiguous = decoding.readVarUint(dec)
+      const count = decoding.readVarUint(dec)
+      // Each extra takes at least a byte: a forged count cannot drive a long loop.
+      if (count > dec.arr.length - dec.pos) return { ok: false, reason: 'digest extras past its end' }
+      const extras = new Set<number>()
+      for (let k = 0; k < count; k++) extras.add(decoding.readVarUint(dec))
+      vector.set(origin, { contiguous, extras })
+    }
   } catch (err) {
     return { ok: false, reason: `unreadable digest: ${(err as Error).message}` }
   }

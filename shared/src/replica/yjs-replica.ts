@@ -48,14 +48,15 @@ export function createYjsReplica(doc: Y.Doc): Replica {
       if (!remote.ok) return remote
       const past = readDigest(pastDigest)
       if (!past.ok) return past
-      if (!covers(remote.value.clocks, past.value.clocks)) return { ok: true, value: false }
-      // Deletions since then are in flight too (the remote's hash is the past one), or
-      // already shared (it is the current one). Any other hash: the remote deleted
-      // something we did not, or lacks older deletions; it gets the diff.
-      const hash = remote.value.hash
+      // The hash covers the delete set and structs held pending (out of order): equal to
+      // the past one, the remote holds both as we did then, and only what came since (in
+      // flight) can differ. Any other hash, the remote gets the diff; that includes one
+      // that already shares our newer deletions (a diff sent for nothing), and one that
+      // lacks a struct we then held pending (not in the past state vector).
       return {
         ok: true,
-        value: equalBytes(hash, past.value.hash) || equalBytes(hash, deleteSetHash(Y.encodeStateVector(doc))),
+        value:
+          covers(remote.value.clocks, past.value.clocks) && equalBytes(remote.value.hash, past.value.hash),
       }
     },
 

@@ -235,6 +235,14 @@ describe('wire codec', () => {
     expect(decodeFrame(raw(1, 4))).toMatchObject({ ok: false, error: { code: 'malformed' } })
   })
 
+  it('a SYNC_DIGEST reads its flag bits, and unknown flags are refused', () => {
+    // [version][type][flags][digest length][digest]
+    const raw = (flags: number) => new Uint8Array([PROTOCOL_VERSION, FrameType.SyncDigest, flags, 1, 7])
+    expect(decodeFrame(raw(3))).toMatchObject({ ok: true, frame: { wantsReply: true, routine: true } })
+    expect(decodeFrame(raw(2))).toMatchObject({ ok: true, frame: { wantsReply: false, routine: true } })
+    expect(decodeFrame(raw(4))).toMatchObject({ ok: false, error: { code: 'malformed' } })
+  })
+
   it('the ephemeral payload cap is enforced while decoding', () => {
     const bytes = encodeFrame({ type: 'ephemeral', kind: 1, payload: new Uint8Array(11) })
     expect(decodeFrame(bytes, { ...DEFAULT_WIRE_LIMITS, maxEphemeralBytes: 11 }).ok).toBe(true)
