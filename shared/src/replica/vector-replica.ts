@@ -132,11 +132,14 @@ export function createVectorReplica(): VectorReplica {
   }
 }
 
-/** A digest: each origin's contiguous seq and the seqs held above it. */
-function readVector(
-  digest: Uint8Array,
-): ReplicaResult<Map<string, { contiguous: number; extras: Set<number> }>> {
-  const vector = new Map<string, { contiguous: number; extras: Set<number> }>()
+/** One origin in a digest: every seq up to `contiguous` held, and `extras` above it. */
+interface OriginDigest {
+  contiguous: number
+  extras: Set<number>
+}
+
+function readVector(digest: Uint8Array): ReplicaResult<Map<string, OriginDigest>> {
+  const vector = new Map<string, OriginDigest>()
   try {
     const dec = decoding.createDecoder(digest)
     const n = decoding.readVarUint(dec)
