@@ -15,6 +15,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type { Replica, ReplicaResult } from '../src/replica/replica'
+import { holdsAllSeqs, type SeqDigest } from '../src/replica/seq-digest'
 
 export interface BenchReplica extends Replica {
   has(id: number): boolean
@@ -86,12 +87,7 @@ export function createBenchReplica(onNew: (id: number) => void, padding = 64): B
       if (!remote.ok) return remote
       const past = readDigest(pastDigest)
       if (!past.ok) return past
-      const holds = (id: number) => id <= remote.value.contiguous || remote.value.extras.has(id)
-      // Stops at the first gap, so at most (remote extras + 1) steps.
-      for (let id = remote.value.contiguous + 1; id <= past.value.contiguous; id++)
-        if (!holds(id)) return { ok: true, value: false }
-      for (const id of past.value.extras) if (!holds(id)) return { ok: true, value: false }
-      return { ok: true, value: true }
+      return { ok: true, value: holdsAllSeqs(remote.value, past.value) }
     },
     apply(update): ReplicaResult<{ changed: boolean }> {
       const ids: number[] = []
@@ -115,12 +111,7 @@ export function createBenchReplica(onNew: (id: number) => void, padding = 64): B
   }
 }
 
-interface Digest {
-  contiguous: number
-  extras: Set<number>
-}
-
-function readDigest(digest: Uint8Array): ReplicaResult<Digest> {
+function readDigest(digest: Uint8Array): ReplicaResult<SeqDigest> {
   const extras = new Set<number>()
   try {
     const dec = decoding.createDecoder(digest)

@@ -12,6 +12,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type { Replica, ReplicaResult } from './replica'
+import { holdsAllSeqs, type SeqDigest } from './seq-digest'
 
 export interface VectorReplica extends Replica {
   has(origin: string, seq: number): boolean
@@ -97,15 +98,8 @@ export function createVectorReplica(): VectorReplica {
       if (!remote.ok) return remote
       const past = readVector(pastDigest)
       if (!past.ok) return past
-      for (const [origin, then] of past.value) {
-        const theirs = remote.value.get(origin)
-        const holds = (seq: number) =>
-          theirs !== undefined && (seq <= theirs.contiguous || theirs.extras.has(seq))
-        // Stops at the first gap, so at most (their extras + 1) steps.
-        for (let seq = (theirs?.contiguous ?? 0) + 1; seq <= then.contiguous; seq++)
-          if (!holds(seq)) return { ok: true, value: false }
-        for (const seq of then.extras) if (!holds(seq)) return { ok: true, value: false }
-      }
+      for (const [origin, then] of past.value)
+        if (!holdsAllSeqs(remote.value.get(origin), then)) return { ok: true, value: false }
       return { ok: true, value: true }
     },
     apply(update): ReplicaResult<{ changed: boolean }> {
@@ -132,14 +126,9 @@ export function createVectorReplica(): VectorReplica {
   }
 }
 
-/** One origin in a digest: every seq up to `contiguous` held, and `extras` above it. */
-interface OriginDigest {
-  contiguous: number
-  extras: Set<number>
-}
-
-function readVector(digest: Uint8Array): ReplicaResult<Map<string, OriginDigest>> {
-  const vector = new Map<string, OriginDigest>()
+/** A digest: each origin's seqs held. */
+function readVector(digest: Uint8Array): ReplicaResult<Map<string, SeqDigest>> {
+  const vector = new Map<string, SeqDigest>()
   try {
     const dec = decoding.createDecoder(digest)
     const n = decoding.readVarUint(dec)
