@@ -31,9 +31,12 @@ function tree(self: PeerId, neighbours: PeerId[], dead: Set<PeerId> = new Set())
 }
 
 describe('RootedTree', () => {
-  it('is the root only while no neighbour names a lower one, known to membership or not', () => {
+  it('is the root only once a neighbour has been heard from and while none names a lower one, known to membership or not', () => {
+    // Alone, or with neighbours not heard from yet (a joiner whose JOINs are being lost):
+    // the root of nothing, which must not take the root's extra links.
+    expect(tree('m', []).t.isRoot()).toBe(false)
     const { t } = tree('m', ['x', 'y'], new Set(['a']))
-    expect(t.isRoot()).toBe(true)
+    expect(t.isRoot()).toBe(false)
     t.onAdvert(1_000, 'x', advert('z', 1))
     expect(t.isRoot()).toBe(true)
     // 'a' is not a member we know (a joiner whose snapshot was lost): not followed, but this

@@ -66,6 +66,15 @@ export interface OverlayStats {
 /** Most discovered contacts remembered for (re)joining. */
 const MAX_CONTACTS = 16
 
+/**
+ * Peers that turned down a NEIGHBOR request (a full active view) are not asked again for
+ * this long, and at most this many are remembered. A view only frees a slot when a
+ * neighbour leaves; asked at random, full peers (half the room after a join storm) turned
+ * down ~80% of requests and peers below their target took a minute to fill.
+ */
+const FULL_MEMORY_MS = 30_000
+const MAX_FULL_REMEMBERED = 64
+
 export class HyParView {
   readonly stats: OverlayStats = {
     joinsAccepted: 0,
@@ -80,6 +89,8 @@ export class HyParView {
   private readonly active = new Set<PeerId>()
   private readonly passive: PassiveView
   private readonly contacts: PeerId[] = []
+  /** Peers that turned us down as full, until when (FULL_MEMORY_MS). */
+  private readonly full = new Map<PeerId, number>()
   private joined = false
   private stopped = true
   private nextShuffleAt = Number.POSITIVE_INFINITY
@@ -266,6 +277,7 @@ export class HyParView {
         if (f.accepted) {
           this.addActive(now, from, l)
         } else {
+          this.noteFull(now, from)
           this.links.delete(from)
           this.host.disconnect(from)
           this.passive.add(from)
@@ -468,17 +480,21 @@ export class HyParView {
     for (const l of this.links.values()) if (l.phase === 'connecting' || l.phase === 'requested') pending++
     // One JOIN at a time: each accepted JOIN starts its own random walks, so parallel joins
     // would triple the joiner's neighbours and evictions elsewhere.
-    const limit = this.joined ? this.o.maxPendingConnects : 1
+    // Extra slots (the rooted tree's root) are filled as many at a time: half the room is
+    // full after a join storm, and each new link at the root reshapes the tree below it, so
+    // the sooner they are all open the sooner the tree holds still.
+    const limit = this.joined ? this.o.maxPendingConnects + this.extra : 1
     while (this.active.size + pending < this.target && pending < limit) {
-      const candidate = this.candidate()
+      const candidate = this.candidate(now)
       if (candidate === undefined) return
       this.connectTo(now, candidate.peer, candidate.intent, false)
       pending++
     }
   }
 
-  private candidate(): { peer: PeerId; intent: Intent } | undefined {
-    const free = (p: PeerId) => p !== this.self && !this.links.has(p) && this.host.usable(p)
+  private candidate(now: number): { peer: PeerId; intent: Intent } | undefined {
+    const free = (p: PeerId) =>
+      p !== this.self && !this.links.has(p) && this.host.usable(p) && (this.full.get(p) ?? 0) <= now
     if (!this.joined) {
       // A random contact each attempt: a JOIN lost on one link must not be retried there forever.
       const contact = this.random.pick(this.contacts.filter(free))
@@ -498,6 +514,16 @@ export class HyParView {
   private revive(now: number): void {
     const dead = this.host.randomDead()
     if (dead !== undefined && !this.links.has(dead)) this.connectTo(now, dead, 'revive', true)
+  }
+
+  private noteFull(now: number, peer: PeerId): void {
+    this.full.delete(peer)
+    this.full.set(peer, now + FULL_MEMORY_MS)
+    // Maps iterate in insertion order: the oldest go first.
+    for (const [p, until] of this.full) {
+      if (this.full.size <= MAX_FULL_REMEMBERED && until > now) break
+      this.full.delete(p)
+    }
   }
 
   private connectTo(now: number, peer: PeerId, intent: Intent, overBudget: boolean): void {
