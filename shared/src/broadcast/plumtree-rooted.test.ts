@@ -87,6 +87,35 @@ describe('Plumtree over a rooted tree', () => {
     expect(t.stats.graftsOffTree).toBe(0)
   })
 
+  it('a message on its way up is announced to the parent at once as well; one on its way down is not', () => {
+    const { t, take } = rooted()
+    // From the child: pushed up, and announced up at once, before the batch goes.
+    t.onFrame(100, 'down', copy(1))
+    expect(take()).toEqual([
+      { to: 'up', frame: copy(2) },
+      { to: 'up', frame: { type: 'ihave', ids: [{ ...m, hops: 2 }], members: [] } },
+    ])
+    // The batch, lazyPushDelayMs later, announces it to the parent again and to 'side'.
+    t.tick(100 + o.lazyPushDelayMs)
+    expect(
+      take()
+        .filter((s) => s.frame.type === 'ihave')
+        .map((s) => s.to)
+        .sort(),
+    ).toEqual(['side', 'up'])
+    // From the parent: pushed down, announced only with the batch.
+    const down: MessageId = { origin: 'o', session: 1, seq: 2 }
+    t.onFrame(1_000, 'up', { type: 'update', ...down, hops: 1, payload: new Uint8Array([2]) })
+    expect(take().map((s) => [s.to, s.frame.type])).toEqual([['down', 'update']])
+  })
+
+  it('the parent, told at once that its child has what it lacks, GRAFTs it at once: a lost push up costs one round trip', () => {
+    const { t, take } = rooted()
+    // As the parent of 'down': its push was lost, its announcement came.
+    t.onFrame(100, 'down', ihave(1))
+    expect(take()).toEqual([{ to: 'down', frame: { type: 'graft', ids: [m] } }])
+  })
+
   it('a push over a link it holds lazy (a lost TREE frame) is answered with its TREE frame, not a PRUNE', () => {
     const { t, sent } = rooted()
     // 'side' believes we named it parent (our frame saying otherwise was lost) and pushes.
