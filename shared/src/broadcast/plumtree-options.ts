@@ -79,7 +79,7 @@ export interface PlumtreeOptions {
   shortcutSettleMs?: number
 }
 
-/** With the cap of 7 and connects in flight, still under the client's `maxConnections` (64). */
+/** With the cap of 7 and connects in flight (3 + 8 at the root), under the client's `maxConnections` (64). */
 const MAX_ROOT_LINKS = 48
 
 export type ResolvedPlumtreeOptions = Required<PlumtreeOptions>

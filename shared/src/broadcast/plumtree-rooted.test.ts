@@ -109,13 +109,6 @@ describe('Plumtree over a rooted tree', () => {
     expect(take().map((s) => [s.to, s.frame.type])).toEqual([['down', 'update']])
   })
 
-  it('the parent, told at once that its child has what it lacks, GRAFTs it at once: a lost push up costs one round trip', () => {
-    const { t, take } = rooted()
-    // As the parent of 'down': its push was lost, its announcement came.
-    t.onFrame(100, 'down', ihave(1))
-    expect(take()).toEqual([{ to: 'down', frame: { type: 'graft', ids: [m] } }])
-  })
-
   it('a push over a link it holds lazy (a lost TREE frame) is answered with its TREE frame, not a PRUNE', () => {
     const { t, sent } = rooted()
     // 'side' believes we named it parent (our frame saying otherwise was lost) and pushes.

@@ -32,7 +32,7 @@ export interface HyParViewOptions {
   handshakeTimeoutMs?: number
   /** DISCONNECT is resent this often until the peer closes its side, then the channel is closed anyway. Default 1,000 ms. */
   disconnectRetryMs?: number
-  /** Connection attempts (promotions, joins) in flight at once. Default 3: repairs in parallel without a connection storm. */
+  /** Connection attempts (promotions, joins) in flight at once. Default 3: repairs in parallel without a connection storm. The rooted tree's root: up to 8 more for its extra slots. */
   maxPendingConnects?: number
 }
 

@@ -21,6 +21,7 @@ import type { OverlayFrame, ShuffleFrame, ShuffleReplyFrame } from '../wire/fram
 import { MAX_WALK_PATH } from '../wire/messages/overlay'
 import type { ResolvedHyParViewOptions } from './hyparview-options'
 import { PassiveView } from './passive-view'
+import { RefusedPeers } from './refused-peers'
 
 /** What the overlay needs from the node that runs it. */
 export interface OverlayHost {
@@ -67,13 +68,11 @@ export interface OverlayStats {
 const MAX_CONTACTS = 16
 
 /**
- * Peers that turned down a NEIGHBOR request (a full active view) are not asked again for
- * this long, and at most this many are remembered. A view only frees a slot when a
- * neighbour leaves; asked at random, full peers (half the room after a join storm) turned
- * down ~80% of requests and peers below their target took a minute to fill.
+ * Most of the root's extra slots asked for at once, on top of `maxPendingConnects`: each
+ * late link at the root reshapes the tree below it, but every connect is an offer and ICE
+ * candidates through the signaling server, which takes bursts of 200 frames from a client.
  */
-const FULL_MEMORY_MS = 30_000
-const MAX_FULL_REMEMBERED = 64
+const MAX_EXTRA_PENDING = 8
 
 export class HyParView {
   readonly stats: OverlayStats = {
@@ -89,8 +88,8 @@ export class HyParView {
   private readonly active = new Set<PeerId>()
   private readonly passive: PassiveView
   private readonly contacts: PeerId[] = []
-  /** Peers that turned us down as full, until when (FULL_MEMORY_MS). */
-  private readonly full = new Map<PeerId, number>()
+  /** Peers that turned us down as full: not asked again for a while. */
+  private readonly refused = new RefusedPeers()
   private joined = false
   private stopped = true
   private nextShuffleAt = Number.POSITIVE_INFINITY
@@ -150,7 +149,8 @@ export class HyParView {
 
   /**
    * Keep `extra` more active neighbours than `activeViewSize` (the cap rises as much).
-   * Growing fills the view from the passive view at the usual pace. Shrinking cancels our
+   * Growing fills the view from the passive view, up to MAX_EXTRA_PENDING more connects at
+   * a time than `maxPendingConnects`. Shrinking cancels our
    * own connects not yet open and leaves random neighbours over the new cap at once
    * (DISCONNECT, back to the passive view), `keep` ones last.
    */
@@ -277,7 +277,7 @@ export class HyParView {
         if (f.accepted) {
           this.addActive(now, from, l)
         } else {
-          this.noteFull(now, from)
+          this.refused.note(now, from)
           this.links.delete(from)
           this.host.disconnect(from)
           this.passive.add(from)
@@ -480,10 +480,9 @@ export class HyParView {
     for (const l of this.links.values()) if (l.phase === 'connecting' || l.phase === 'requested') pending++
     // One JOIN at a time: each accepted JOIN starts its own random walks, so parallel joins
     // would triple the joiner's neighbours and evictions elsewhere.
-    // Extra slots (the rooted tree's root) are filled as many at a time: half the room is
-    // full after a join storm, and each new link at the root reshapes the tree below it, so
-    // the sooner they are all open the sooner the tree holds still.
-    const limit = this.joined ? this.o.maxPendingConnects + this.extra : 1
+    // The root's extra slots open (mostly) at once: each new link at the root reshapes the
+    // tree below it, so the sooner they are all open the sooner the tree holds still.
+    const limit = this.joined ? this.o.maxPendingConnects + Math.min(this.extra, MAX_EXTRA_PENDING) : 1
     while (this.active.size + pending < this.target && pending < limit) {
       const candidate = this.candidate(now)
       if (candidate === undefined) return
@@ -493,8 +492,10 @@ export class HyParView {
   }
 
   private candidate(now: number): { peer: PeerId; intent: Intent } | undefined {
+    // Alone, a request is high priority and always taken: peers that refused us do not count.
+    const alone = this.active.size === 0
     const free = (p: PeerId) =>
-      p !== this.self && !this.links.has(p) && this.host.usable(p) && (this.full.get(p) ?? 0) <= now
+      p !== this.self && !this.links.has(p) && this.host.usable(p) && (alone || !this.refused.blocks(now, p))
     if (!this.joined) {
       // A random contact each attempt: a JOIN lost on one link must not be retried there forever.
       const contact = this.random.pick(this.contacts.filter(free))
@@ -516,16 +517,6 @@ export class HyParView {
     if (dead !== undefined && !this.links.has(dead)) this.connectTo(now, dead, 'revive', true)
   }
 
-  private noteFull(now: number, peer: PeerId): void {
-    this.full.delete(peer)
-    this.full.set(peer, now + FULL_MEMORY_MS)
-    // Maps iterate in insertion order: the oldest go first.
-    for (const [p, until] of this.full) {
-      if (this.full.size <= MAX_FULL_REMEMBERED && until > now) break
-      this.full.delete(p)
-    }
-  }
-
   private connectTo(now: number, peer: PeerId, intent: Intent, overBudget: boolean): void {
     if (peer === this.self || this.links.has(peer)) return
     if (!overBudget) this.stats.promotions++
@@ -544,6 +535,7 @@ export class HyParView {
     }
     l.phase = 'active'
     l.intent = undefined
+    this.refused.clear(peer)
     this.active.add(peer)
     this.passive.delete(peer)
     this.joined = true
