@@ -49,8 +49,11 @@ describe('membership anti-entropy (member digests)', () => {
       expect(mesh.net.runUntilTrue(healed, 30_000), `p7 learns the member (seed ${seed})`).toBe(true)
       const ms = mesh.net.now - start
       console.info(`n=150: one-member gap healed in ${ms} ms`)
-      // A digest every memberDigestIntervalMs (3 s) to one neighbour, answered at once.
-      expect(ms, `seed ${seed}`).toBeLessThanOrEqual(10_000)
+      // A digest every memberDigestIntervalMs (3 s) to one neighbour, answered at once
+      // (seeds 2-6: 2.5-4.6 s). A lost answer costs up to two more rounds: a neighbour is
+      // answered at most once per antiEntropyIntervalMs (5 s), so the next digest to the
+      // same neighbour 3 s later goes unanswered (seed 1: answers at 6 s, lost, and 12 s).
+      expect(ms, `seed ${seed}`).toBeLessThanOrEqual(4 * 3_000 + 1_000)
     }))
 
   it('a gap spread over the room (each peer lacks 10% of 300 members) heals with few records sent', () =>
