@@ -93,6 +93,27 @@ test.describe('GossipProvider in the browser', () => {
     await expect(bob.page.getByTestId('status')).toHaveAttribute('data-connected', 'false')
   })
 
+  test('a tab that crashes leaves the others’ awareness once they find it dead, not after 30 s', async ({
+    openTab,
+    context,
+  }) => {
+    const tabs = await Promise.all([openTab('Ada'), openTab('Bob'), openTab('Cy')])
+    const [ada, bob, cy] = tabs as [Tab, Tab, Tab]
+    for (const tab of tabs) for (const other of tabs) await expect(tab.sees(other.name)).toBeVisible()
+
+    // Kill Cy's renderer: no pagehide, so no awareness removal and no leave notice. Its
+    // state would stay until y-protocols' 30 s timeout; membership finds it dead in a few
+    // seconds (FAST timing), and that is when it must go.
+    const crashedAt = Date.now()
+    const cdp = await context.newCDPSession(cy.page)
+    void cdp.send('Page.crash').catch(() => {})
+    for (const tab of [ada, bob]) await expect(tab.sees('Cy')).toHaveCount(0, { timeout: 20_000 })
+    console.info(`awareness dropped ${Date.now() - crashedAt} ms after the crash`)
+    expect(Date.now() - crashedAt).toBeLessThan(20_000)
+    await expect(ada.sees('Bob')).toBeVisible()
+    await expect(bob.sees('Ada')).toBeVisible()
+  })
+
   test('disconnect() stops updates; connect() resumes them, merging the edits made meanwhile', async ({
     openTab,
   }) => {
