@@ -13,6 +13,7 @@ import type { PeerId } from '../ids'
 import { Swim } from '../membership/swim'
 import { HyParView } from '../overlay/hyparview'
 import { PastDigest } from '../replica/past-digest'
+import { type Bucket, createBucket, takeToken } from '../token-bucket'
 import { decodeFrame, encodeFrame } from '../wire/codec'
 import type {
   Frame,
@@ -64,6 +65,13 @@ export function createNode(options: NodeOptions): GossipNode {
 
 /** Unanswered openers remembered per neighbour: lost replies must not leave an open door. */
 const MAX_OPENERS_OUT = 3
+/**
+ * Diffs of the document computed for one neighbour's openers at once; then one per
+ * `antiEntropyIntervalMs`. A diff that finds nothing to send set no limit before, so a
+ * neighbour sending our own digest back could make us diff the whole document for every
+ * frame. Over it only our digest goes back, which is what an empty diff sends anyway.
+ */
+const OPENER_BURST = 4
 
 /** Least time between two rounds of digests pushed after anti-entropy brought news. */
 const REPAIR_PUSH_INTERVAL_MS = 1_000
@@ -95,6 +103,8 @@ class ComposedNode implements GossipNode {
   private readonly openersOut = new Map<PeerId, number>()
   /** When each neighbour last got a non-empty diff answering its opener, or a member snapshot. */
   private readonly lastDiffTo = new Map<PeerId, number>()
+  /** Diffs left for each active neighbour's openers (OPENER_BURST; dropped with the link). */
+  private readonly openerBudget = new Map<PeerId, Bucket>()
   private readonly lastSnapshotTo = new Map<PeerId, number>()
   /** Neighbours sent a member digest whose refinement (MEMBER_REFINE) we would still take. */
   private readonly memberDigestsOut = new Set<PeerId>()
@@ -576,11 +586,22 @@ class ComposedNode implements GossipNode {
     this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply, routine })
   }
 
+  /** A diff of the document for an opener from `from`, within OPENER_BURST. */
+  private diffToken(from: PeerId): boolean {
+    let budget = this.openerBudget.get(from)
+    if (budget === undefined) {
+      budget = createBucket(OPENER_BURST, this.now)
+      this.openerBudget.set(from, budget)
+    }
+    return takeToken(budget, OPENER_BURST, 1_000 / this.o.antiEntropyIntervalMs, this.now)
+  }
+
   /**
    * A digest asks for a diff, which can be the whole document. Answered: a reply to an
    * opener we sent (we asked), and an opener from an active neighbour, at most one
-   * non-empty diff per neighbour per anti-entropy interval; over that rate only our digest
-   * goes back (so the neighbour still pushes what we lack). Anything else is dropped.
+   * non-empty diff per neighbour per anti-entropy interval, and diffs of the document for
+   * its openers within OPENER_BURST; over either only our digest goes back (so the
+   * neighbour still pushes what we lack). Anything else is dropped.
    */
   private onDigest(from: PeerId, f: SyncDigestFrame): void {
     let answer = true
@@ -590,7 +611,7 @@ class ComposedNode implements GossipNode {
         return
       }
       const last = this.lastDiffTo.get(from)
-      answer = last === undefined || this.now - last >= this.o.antiEntropyIntervalMs
+      answer = (last === undefined || this.now - last >= this.o.antiEntropyIntervalMs) && this.diffToken(from)
     } else {
       const pending = this.openersOut.get(from) ?? 0
       if (pending === 0) {
@@ -712,6 +733,7 @@ class ComposedNode implements GossipNode {
     this.syncedWith.delete(peer)
     this.openersOut.delete(peer)
     this.lastDiffTo.delete(peer)
+    this.openerBudget.delete(peer)
     this.lastSnapshotTo.delete(peer)
     this.memberDigestsOut.delete(peer)
     this.refinesOut.delete(peer)

@@ -269,6 +269,30 @@ describe('tiny frames asking for big replies (review #4)', () => {
     expect(extra).toContainEqual(expect.objectContaining({ type: 'dropped', reason: 'unsolicited' }))
     expect(sentFrames(frame(node, 6_000, 'b', opener), 'sync-diff')).toHaveLength(1)
   })
+
+  it('a neighbour sending openers without end gets 4 diffs computed, then one per interval; the rest only our digest', () => {
+    // Its digest equals ours: each diff finds nothing, and so set no limit before.
+    const { node, replica } = nodeWith(['b'])
+    for (let seq = 1; seq <= 50; seq++) replica.apply(encodeVectorUpdate('w', seq))
+    const opener: Frame = { type: 'sync-digest', digest: replica.digest(), wantsReply: true, routine: false }
+    const deferred = () => node.stats().diffsDeferred ?? 0
+    let digests = 0
+    for (let i = 0; i < 1_000; i++) digests += sentFrames(frame(node, 100, 'b', opener), 'sync-digest').length
+    expect(deferred()).toBe(996)
+    // Our digest still goes back every time: what an empty diff's answer sends anyway.
+    expect(digests).toBe(1_000)
+    // antiEntropyIntervalMs (5 s) later, one more diff.
+    for (let i = 0; i < 10; i++) frame(node, 5_100, 'b', opener)
+    expect(deferred()).toBe(996 + 9)
+    // And a neighbour that lacks something still gets its diff once the interval is up.
+    const lacking: Frame = {
+      type: 'sync-digest',
+      digest: createVectorReplica().digest(),
+      wantsReply: true,
+      routine: false,
+    }
+    expect(sentFrames(frame(node, 10_200, 'b', lacking), 'sync-diff')).toHaveLength(1)
+  })
 })
 
 describe('bounded member table (review #5)', () => {
