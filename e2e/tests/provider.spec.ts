@@ -107,9 +107,11 @@ test.describe('GossipProvider in the browser', () => {
     const crashedAt = Date.now()
     const cdp = await context.newCDPSession(cy.page)
     void cdp.send('Page.crash').catch(() => {})
-    for (const tab of [ada, bob]) await expect(tab.sees('Cy')).toHaveCount(0, { timeout: 20_000 })
+    // y-protocols alone drops it 30-33 s after its last renewal (every 15-18 s): 12 s at the
+    // earliest. Measured with the relay: 3.9-4.4 s.
+    for (const tab of [ada, bob]) await expect(tab.sees('Cy')).toHaveCount(0, { timeout: 10_000 })
     console.info(`awareness dropped ${Date.now() - crashedAt} ms after the crash`)
-    expect(Date.now() - crashedAt).toBeLessThan(20_000)
+    expect(Date.now() - crashedAt).toBeLessThan(10_000)
     await expect(ada.sees('Bob')).toBeVisible()
     await expect(bob.sees('Ada')).toBeVisible()
   })

@@ -31,3 +31,8 @@ export function takeToken(bucket: Bucket, capacity: number, perSecond: number, n
   bucket.tokens -= 1
   return true
 }
+
+/** Give back a token taken for work that turned out to be limited otherwise (at most `capacity`). */
+export function refundToken(bucket: Bucket | undefined, capacity: number): void {
+  if (bucket !== undefined) bucket.tokens = Math.min(capacity, bucket.tokens + 1)
+}

@@ -8,7 +8,8 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { createEmitter } from '../emitter'
 import type { Member, Mesh, MeshEvents } from '../mesh'
-import { AWARENESS_TAG, type AwarenessRelay, createAwarenessRelay } from './awareness-relay'
+import { AWARENESS_TAG, encodeAwarenessFrame } from './awareness-frame'
+import { type AwarenessRelay, createAwarenessRelay } from './awareness-relay'
 
 interface Peer {
   readonly id: PeerId
@@ -17,8 +18,8 @@ interface Peer {
   relay: AwarenessRelay
   /** Ephemeral frames this peer sent. */
   sent: number
-  /** Tell this peer how membership stands. */
-  members(states: Record<string, MemberState>): void
+  /** Tell this peer how membership stands: a state, or a state and version (default 1). */
+  members(states: Record<string, MemberState | [MemberState, number]>): void
 }
 
 function line(names: string[]): Peer[] {
@@ -31,10 +32,10 @@ function line(names: string[]): Peer[] {
       relay: undefined as unknown as AwarenessRelay,
       sent: 0,
       members(states) {
-        const list = Object.entries(states).map(
-          ([id, state]) =>
-            ({ id, state, version: 1, since: 0, meta: undefined, self: id === name }) as Member,
-        )
+        const list = Object.entries(states).map(([id, given]) => {
+          const [state, version] = typeof given === 'string' ? [given, 1] : given
+          return { id, state, version, since: 0, meta: undefined, self: id === name } as Member
+        })
         events.emit('members', list)
       },
     }
@@ -50,6 +51,7 @@ function fakeMesh(p: Peer, peers: Peer[]): Mesh {
   return {
     id: p.id,
     neighbors: () => neighbours.map((n) => n.id),
+    members: () => [],
     on: p.events.on,
     sendEphemeral(bytes: Uint8Array, options: { to?: PeerId; except?: PeerId } = {}) {
       p.sent++
@@ -72,8 +74,8 @@ describe('awareness relay', () => {
     const [a, b, c] = line(['a', 'b', 'c']) as [Peer, Peer, Peer]
     for (const p of [a, b, c]) p.awareness.setLocalState({ name: p.id })
     for (const p of [a, b, c]) expect(names(p)).toEqual(['a', 'b', 'c'])
-    expect(c.relay.ownerOf(a.awareness.clientID)).toBe('a')
-    expect(a.relay.ownerOf(c.awareness.clientID)).toBe('c')
+    expect(c.relay.ownerOf(a.awareness.clientID)?.peer).toBe('a')
+    expect(a.relay.ownerOf(c.awareness.clientID)?.peer).toBe('c')
   })
 
   it('drops a peer’s states when membership holds it dead or left, though its removal never came', () => {
@@ -91,6 +93,43 @@ describe('awareness relay', () => {
     // Suspect is not gone.
     a.members({ a: 'alive', b: 'suspect', c: 'dead' })
     expect(names(a)).toEqual(['a', 'b'])
+    // Nor is this peer, whatever its own table says of it.
+    a.members({ a: 'dead', b: 'alive', c: 'dead' })
+    expect(names(a)).toEqual(['a', 'b'])
+  })
+
+  it('keeps the state of a tab back under the same peer id (a reload), though the verdict on its last run stands here', () => {
+    const [a, b, c] = line(['a', 'b', 'c']) as [Peer, Peer, Peer]
+    a.members({ a: 'alive', b: 'alive', c: ['left', 3] })
+    // c comes back at incarnation 4 with a new awareness; its state reaches a before its news does.
+    c.members({ c: ['alive', 4] })
+    c.awareness.setLocalState({ name: 'c again' })
+    expect(names(a)).toEqual(['c again'])
+    expect(a.relay.ownerOf(c.awareness.clientID)).toEqual({ peer: 'c', version: 4 })
+    a.members({ a: 'alive', b: 'alive', c: ['left', 3] })
+    expect(names(a)).toEqual(['c again'])
+    void b
+  })
+
+  it('a stale frame naming another owner for a live state changes nothing', () => {
+    const [a, b] = line(['a', 'b']) as [Peer, Peer]
+    const doc = new Y.Doc()
+    doc.clientID = 42
+    const cy = new awarenessProtocol.Awareness(doc)
+    cy.setLocalState({ name: 'old' })
+    const stale = awarenessProtocol.encodeAwarenessUpdate(cy, [42])
+    cy.setLocalState({ name: 'cy' })
+    const fresh = awarenessProtocol.encodeAwarenessUpdate(cy, [42])
+    const send = (peer: string, update: Uint8Array) =>
+      a.events.emit('ephemeral', {
+        from: b.id,
+        bytes: encodeAwarenessFrame([[42, { peer: peer as PeerId, version: 1 }]], update),
+      })
+    send('p2', fresh)
+    send('p1', stale)
+    expect(a.relay.ownerOf(42)?.peer).toBe('p2')
+    a.members({ p1: 'left', p2: 'alive' })
+    expect(names(a)).toEqual(['cy'])
   })
 
   it('drops a gone peer’s state that a neighbour passes on late, and takes it back when the peer renews it', () => {
@@ -119,5 +158,12 @@ describe('awareness relay', () => {
     a.events.emit('ephemeral', { from: b.id, bytes: new Uint8Array([AWARENESS_TAG, ...update]) })
     expect(names(a)).toEqual(['old'])
     expect(a.relay.ownerOf(other.clientID)).toBeUndefined()
+
+    // Owners with an update that does not apply: dropped, and no owner left behind.
+    const before = a.relay.dropped
+    const bad = encodeAwarenessFrame([[99, { peer: 'z' as PeerId, version: 1 }]], new Uint8Array([5, 5, 5]))
+    a.events.emit('ephemeral', { from: b.id, bytes: bad })
+    expect(a.relay.ownerOf(99)).toBeUndefined()
+    expect(a.relay.dropped).toBe(before + 1)
   })
 })

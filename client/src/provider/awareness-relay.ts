@@ -5,29 +5,23 @@
  * a flood that stops by itself: a state already seen does not change the awareness,
  * so it is not passed on again. A new neighbour gets every state this peer knows.
  *
- * Each frame also names the peer that owns each state in it (its awareness client id →
- * its mesh peer id), so when membership holds a peer dead or left, every peer drops that
- * peer's states at once, as a y-websocket server drops a closed connection's. Without it
- * a tab that closes before its removal goes out (a page torn down with its data channels)
- * or that crashes stays on everyone's screen until y-protocols' 30 s timeout. A peer
- * declared dead by mistake is back within 15 s, when its awareness renews its state
- * (or at once, if the removal reaches it).
+ * Each frame also names the owner of each state in it: the mesh peer and its membership
+ * version (incarnation) when it sent the state (awareness-frame.ts). When membership
+ * holds that peer dead or left at that version or later, every peer drops its states
+ * itself, as a y-websocket server drops a closed connection's. Without it a tab that
+ * crashes, or closes before its removal goes out (a page torn down with its data
+ * channels), stays on everyone's screen until y-protocols' 30 s timeout. A tab that comes
+ * back under the same peer id (a reload resuming it) has a higher version, so its new
+ * state is kept; one declared dead by mistake refutes with a higher version, and its
+ * state shows again at its next change or y-protocols' renewal (every 15–18 s).
  *
  *   const relay = createAwarenessRelay(awareness, mesh)
  *   relay.stop()
  */
 import type { PeerId } from '@gossip-mesh/shared'
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import type { Member, Mesh } from '../mesh'
-
-/** First byte of an ephemeral payload that holds an awareness update alone (older peers). */
-export const AWARENESS_TAG = 1
-/** First byte of an ephemeral payload that holds owners, then an awareness update. */
-export const OWNED_AWARENESS_TAG = 2
-/** Owners read from one frame at most; a frame naming more is dropped. */
-const MAX_OWNERS_PER_FRAME = 4_096
+import { type AwarenessOwner, decodeAwarenessFrame, encodeAwarenessFrame } from './awareness-frame'
 
 interface Changes {
   added: number[]
@@ -44,77 +38,93 @@ class FromPeer {
 const MEMBER_GONE = Symbol('member-gone')
 
 export interface AwarenessRelay {
-  /** The peer owning awareness client `clientId`, when a frame has said. */
-  ownerOf(clientId: number): PeerId | undefined
+  /** The owner of awareness client `clientId`, when a frame has said. */
+  ownerOf(clientId: number): AwarenessOwner | undefined
+  /** Frames from neighbours dropped as malformed. */
+  readonly dropped: number
   stop(): void
 }
 
 export function createAwarenessRelay(awareness: awarenessProtocol.Awareness, mesh: Mesh): AwarenessRelay {
+  /** Members held dead or left, with the version of that verdict (as bounded as the member list). */
+  let gone = new Map<PeerId, number>()
+  let selfVersion = 0
+  const follow = (members: Member[]): void => {
+    gone = new Map()
+    for (const m of members) {
+      if (m.self) selfVersion = m.version
+      else if (m.state === 'dead' || m.state === 'left') gone.set(m.id, m.version)
+    }
+  }
+  follow(mesh.members())
+  const isGone = (o: AwarenessOwner): boolean => (gone.get(o.peer) ?? -1) >= o.version
+
   /** Only for client ids with a state here: removals delete them, so it never outgrows the awareness. */
-  const owners = new Map<number, PeerId>([[awareness.clientID, mesh.id]])
-  /** Members held dead or left at the last 'members' event (as bounded as the member list). */
-  let gone = new Set<PeerId>()
+  const owners = new Map<number, AwarenessOwner>()
+  /** Owners named by the frame being applied: taken only for the states it adds or updates. */
+  let named = new Map<number, AwarenessOwner>()
+  let dropped = 0
+
+  const ownerOf = (c: number): AwarenessOwner | undefined =>
+    c === awareness.clientID ? { peer: mesh.id, version: selfVersion } : owners.get(c)
+
+  const frame = (clients: number[]): Uint8Array => {
+    const known: [number, AwarenessOwner][] = []
+    for (const c of clients) {
+      const o = ownerOf(c)
+      if (o !== undefined) known.push([c, o])
+    }
+    return encodeAwarenessFrame(known, awarenessProtocol.encodeAwarenessUpdate(awareness, clients))
+  }
+
   const dropGone = (): void => {
-    const drop = [...owners].filter(([c, peer]) => c !== awareness.clientID && gone.has(peer)).map(([c]) => c)
+    const drop: number[] = []
+    for (const [c, o] of owners) if (isGone(o)) drop.push(c)
     if (drop.length > 0) awarenessProtocol.removeAwarenessStates(awareness, drop, MEMBER_GONE)
   }
 
-  const frame = (clients: number[]): Uint8Array => {
-    const e = encoding.createEncoder()
-    encoding.writeUint8(e, OWNED_AWARENESS_TAG)
-    const known = clients.filter((c) => owners.has(c))
-    encoding.writeVarUint(e, known.length)
-    for (const c of known) {
-      encoding.writeVarUint(e, c)
-      encoding.writeVarString(e, owners.get(c) as PeerId)
-    }
-    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, clients))
-    return encoding.toUint8Array(e)
-  }
-
-  /** Throws on a malformed frame. */
-  const read = (bytes: Uint8Array): { named: [number, PeerId][]; update: Uint8Array } => {
-    if (bytes[0] === AWARENESS_TAG) return { named: [], update: bytes.subarray(1) }
-    const d = decoding.createDecoder(bytes.subarray(1))
-    const count = decoding.readVarUint(d)
-    if (count > MAX_OWNERS_PER_FRAME) throw new RangeError('too many owners')
-    const named: [number, PeerId][] = []
-    for (let i = 0; i < count; i++) named.push([decoding.readVarUint(d), decoding.readVarString(d) as PeerId])
-    return { named, update: decoding.readVarUint8Array(d) }
-  }
-
   const onUpdate = ({ added, updated, removed }: Changes, origin: unknown): void => {
-    for (const c of removed) if (c !== awareness.clientID) owners.delete(c)
+    for (const c of removed) owners.delete(c)
     if (origin === MEMBER_GONE) return
-    const changed = [...added, ...updated, ...removed]
-    if (changed.length === 0) return
-    // News from a neighbour goes on to the others; local changes go to everyone.
-    mesh.sendEphemeral(frame(changed), origin instanceof FromPeer ? { except: origin.peer } : {})
+    let late = false
+    for (const c of [...added, ...updated]) {
+      const o = named.get(c)
+      if (o === undefined || c === awareness.clientID) continue
+      owners.set(c, o)
+      // A neighbour that has not heard yet passed on the state of a peer gone here.
+      if (isGone(o)) late = true
+    }
+    const changed = [...added, ...updated, ...removed].filter((c) => {
+      const o = owners.get(c)
+      return o === undefined || !isGone(o)
+    })
+    if (changed.length > 0)
+      // News from a neighbour goes on to the others; local changes go to everyone.
+      mesh.sendEphemeral(frame(changed), origin instanceof FromPeer ? { except: origin.peer } : {})
+    if (late) dropGone()
   }
 
   const offEphemeral = mesh.on('ephemeral', ({ from, bytes }) => {
-    if (bytes[0] !== AWARENESS_TAG && bytes[0] !== OWNED_AWARENESS_TAG) return
+    const decoded = decodeAwarenessFrame(bytes)
+    if (decoded === undefined) return
+    if (!decoded.ok) {
+      dropped++
+      return
+    }
+    named = new Map(decoded.owners)
     try {
-      const { named, update } = read(bytes)
-      const mine = named.filter(([c]) => c !== awareness.clientID)
-      // Known before applying: the update event passes the states on at once, owners named.
-      for (const [c, peer] of mine) owners.set(c, peer)
-      try {
-        awarenessProtocol.applyAwarenessUpdate(awareness, update, new FromPeer(from))
-      } finally {
-        const states = awareness.getStates()
-        for (const [c] of mine) if (!states.has(c)) owners.delete(c)
-      }
-      // A neighbour that has not heard yet may pass on the state of a peer gone here.
-      if (named.some(([, peer]) => gone.has(peer))) dropGone()
+      awarenessProtocol.applyAwarenessUpdate(awareness, decoded.update, new FromPeer(from))
     } catch {
-      // Bad input from a peer: dropped. (Awareness carries no stats of its own.)
+      // Bad input from a peer: dropped and counted.
+      dropped++
+    } finally {
+      named = new Map()
     }
   })
 
   const offMembers = mesh.on('members', (members: Member[]) => {
-    gone = new Set(members.filter((m) => m.state === 'dead' || m.state === 'left').map((m) => m.id))
-    if (owners.size > 1) dropGone()
+    follow(members)
+    if (owners.size > 0) dropGone()
   })
 
   let known = new Set(mesh.neighbors())
@@ -132,7 +142,10 @@ export function createAwarenessRelay(awareness: awarenessProtocol.Awareness, mes
   if (all.length > 0) mesh.sendEphemeral(frame(all))
 
   return {
-    ownerOf: (clientId) => owners.get(clientId),
+    ownerOf,
+    get dropped() {
+      return dropped
+    },
     stop() {
       awareness.off('update', onUpdate)
       offEphemeral()

@@ -13,7 +13,7 @@ import type { PeerId } from '../ids'
 import { Swim } from '../membership/swim'
 import { HyParView } from '../overlay/hyparview'
 import { PastDigest } from '../replica/past-digest'
-import { type Bucket, createBucket, takeToken } from '../token-bucket'
+import { type Bucket, createBucket, refundToken, takeToken } from '../token-bucket'
 import { decodeFrame, encodeFrame } from '../wire/codec'
 import type {
   Frame,
@@ -66,10 +66,11 @@ export function createNode(options: NodeOptions): GossipNode {
 /** Unanswered openers remembered per neighbour: lost replies must not leave an open door. */
 const MAX_OPENERS_OUT = 3
 /**
- * Diffs of the document computed for one neighbour's openers at once; then one per
- * `antiEntropyIntervalMs`. A diff that finds nothing to send set no limit before, so a
- * neighbour sending our own digest back could make us diff the whole document for every
- * frame. Over it only our digest goes back, which is what an empty diff sends anyway.
+ * Empty diffs of the document computed for one neighbour's openers at once; then one per
+ * `antiEntropyIntervalMs`. An empty diff costs as much as a full one and starts no
+ * per-interval limit (a non-empty one does, `lastDiffTo`), so without this a neighbour
+ * sending our own digest back would make us diff the whole document for every frame.
+ * Over it only our digest goes back, which is what an empty diff sends anyway.
  */
 const OPENER_BURST = 4
 
@@ -586,7 +587,7 @@ class ComposedNode implements GossipNode {
     this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply, routine })
   }
 
-  /** A diff of the document for an opener from `from`, within OPENER_BURST. */
+  /** A diff of the document for an opener from `from`, within OPENER_BURST (refunded when it finds something). */
   private diffToken(from: PeerId): boolean {
     let budget = this.openerBudget.get(from)
     if (budget === undefined) {
@@ -640,6 +641,8 @@ class ComposedNode implements GossipNode {
         return
       }
       if (diff.value !== null) {
+        // Limited by the interval instead: the budget is for diffs that find nothing.
+        if (f.wantsReply) refundToken(this.openerBudget.get(from), OPENER_BURST)
         if (f.wantsReply) this.lastDiffTo.set(from, this.now)
         this.send(from, { type: 'sync-diff', diff: diff.value })
       }

@@ -275,14 +275,22 @@ describe('tiny frames asking for big replies (review #4)', () => {
     const { node, replica } = nodeWith(['b'])
     for (let seq = 1; seq <= 50; seq++) replica.apply(encodeVectorUpdate('w', seq))
     const opener: Frame = { type: 'sync-digest', digest: replica.digest(), wantsReply: true, routine: false }
+    let diffs = 0
+    const diff = replica.diff.bind(replica)
+    replica.diff = (digest) => {
+      diffs++
+      return diff(digest)
+    }
     const deferred = () => node.stats().diffsDeferred ?? 0
     let digests = 0
     for (let i = 0; i < 1_000; i++) digests += sentFrames(frame(node, 100, 'b', opener), 'sync-digest').length
+    expect(diffs).toBe(4)
     expect(deferred()).toBe(996)
     // Our digest still goes back every time: what an empty diff's answer sends anyway.
     expect(digests).toBe(1_000)
     // antiEntropyIntervalMs (5 s) later, one more diff.
     for (let i = 0; i < 10; i++) frame(node, 5_100, 'b', opener)
+    expect(diffs).toBe(5)
     expect(deferred()).toBe(996 + 9)
     // And a neighbour that lacks something still gets its diff once the interval is up.
     const lacking: Frame = {
@@ -292,6 +300,12 @@ describe('tiny frames asking for big replies (review #4)', () => {
       routine: false,
     }
     expect(sentFrames(frame(node, 10_200, 'b', lacking), 'sync-diff')).toHaveLength(1)
+    // A diff that found something is limited by the interval, not the budget: its token
+    // comes back, so after the interval two empty openers are still diffed.
+    expect(diffs).toBe(6)
+    frame(node, 15_300, 'b', opener)
+    frame(node, 15_300, 'b', opener)
+    expect(diffs).toBe(8)
   })
 })
 
