@@ -13,7 +13,6 @@ import type { PeerId } from '../ids'
 import { Swim } from '../membership/swim'
 import { HyParView } from '../overlay/hyparview'
 import { PastDigest } from '../replica/past-digest'
-import { type Bucket, createBucket, refundToken, takeToken } from '../token-bucket'
 import { decodeFrame, encodeFrame } from '../wire/codec'
 import type {
   Frame,
@@ -24,6 +23,7 @@ import type {
   SyncDiffFrame,
   SyncDigestFrame,
 } from '../wire/frame'
+import { DiffAdmission } from './diff-admission'
 import type { DropReason, Effect } from './effect'
 import type { MemberView } from './member-view'
 import type { MeshNode } from './mesh-node'
@@ -63,17 +63,6 @@ export function createNode(options: NodeOptions): GossipNode {
   return new ComposedNode(resolveNodeOptions(options))
 }
 
-/** Unanswered openers remembered per neighbour: lost replies must not leave an open door. */
-const MAX_OPENERS_OUT = 3
-/**
- * Empty diffs of the document computed for one neighbour's openers at once; then one per
- * `antiEntropyIntervalMs`. An empty diff costs as much as a full one and starts no
- * per-interval limit (a non-empty one does, `lastDiffTo`), so without this a neighbour
- * sending our own digest back would make us diff the whole document for every frame.
- * Over it only our digest goes back, which is what an empty diff sends anyway.
- */
-const OPENER_BURST = 4
-
 /** Least time between two rounds of digests pushed after anti-entropy brought news. */
 const REPAIR_PUSH_INTERVAL_MS = 1_000
 
@@ -100,12 +89,9 @@ class ComposedNode implements GossipNode {
   private readonly linked = new Set<PeerId>()
   /** Neighbours we completed an anti-entropy exchange with. */
   private readonly syncedWith = new Set<PeerId>()
-  /** Openers (digest wanting a reply) sent per neighbour and not yet answered: only those earn a diff unasked. */
-  private readonly openersOut = new Map<PeerId, number>()
-  /** When each neighbour last got a non-empty diff answering its opener, or a member snapshot. */
-  private readonly lastDiffTo = new Map<PeerId, number>()
-  /** Diffs left for each active neighbour's openers (OPENER_BURST; dropped with the link). */
-  private readonly openerBudget = new Map<PeerId, Bucket>()
+  /** Which digests earn a diff of the document. */
+  private readonly admission: DiffAdmission
+  /** When each neighbour last got a member snapshot. */
   private readonly lastSnapshotTo = new Map<PeerId, number>()
   /** Neighbours sent a member digest whose refinement (MEMBER_REFINE) we would still take. */
   private readonly memberDigestsOut = new Set<PeerId>()
@@ -142,6 +128,7 @@ class ComposedNode implements GossipNode {
     this.relay = new SignalRelay(o.id, o.random)
     // The window `inFlight` uses too: past it, a broadcast that has not arrived was lost.
     this.pastDigest = new PastDigest(o.replica, 2 * o.graftTimeoutMs)
+    this.admission = new DiffAdmission(o.antiEntropyIntervalMs)
     this.rootLinks = new RootLinks(o.rootLinks, 2 * o.treeRefreshMs, 12 * o.treeRefreshMs)
     this.swim = new Swim(
       o.id,
@@ -583,26 +570,14 @@ class ComposedNode implements GossipNode {
 
   /** `routine`: a periodic round, which leaves out what is still in flight (see PastDigest). */
   private sendDigest(to: PeerId, wantsReply: boolean, routine = false): void {
-    if (wantsReply) this.openersOut.set(to, Math.min((this.openersOut.get(to) ?? 0) + 1, MAX_OPENERS_OUT))
+    if (wantsReply) this.admission.openerSent(to)
     this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply, routine })
   }
 
-  /** A diff of the document for an opener from `from`, within OPENER_BURST (refunded when it finds something). */
-  private diffToken(from: PeerId): boolean {
-    let budget = this.openerBudget.get(from)
-    if (budget === undefined) {
-      budget = createBucket(OPENER_BURST, this.now)
-      this.openerBudget.set(from, budget)
-    }
-    return takeToken(budget, OPENER_BURST, 1_000 / this.o.antiEntropyIntervalMs, this.now)
-  }
-
   /**
-   * A digest asks for a diff, which can be the whole document. Answered: a reply to an
-   * opener we sent (we asked), and an opener from an active neighbour, at most one
-   * non-empty diff per neighbour per anti-entropy interval, and diffs of the document for
-   * its openers within OPENER_BURST; over either only our digest goes back (so the
-   * neighbour still pushes what we lack). Anything else is dropped.
+   * A digest asks for a diff, which can be the whole document: answered as DiffAdmission
+   * says (a reply to an opener we sent; an opener from an active neighbour, within its
+   * limits, past which only our digest goes back). Anything else is dropped.
    */
   private onDigest(from: PeerId, f: SyncDigestFrame): void {
     let answer = true
@@ -611,16 +586,10 @@ class ComposedNode implements GossipNode {
         this.drop(from, 'unsolicited', 'sync digest from a peer outside the active view')
         return
       }
-      const last = this.lastDiffTo.get(from)
-      answer = (last === undefined || this.now - last >= this.o.antiEntropyIntervalMs) && this.diffToken(from)
-    } else {
-      const pending = this.openersOut.get(from) ?? 0
-      if (pending === 0) {
-        this.drop(from, 'unsolicited', 'sync digest reply to no opener of ours')
-        return
-      }
-      if (pending === 1) this.openersOut.delete(from)
-      else this.openersOut.set(from, pending - 1)
+      answer = this.admission.mayAnswerOpener(this.now, from)
+    } else if (!this.admission.takeReply(from)) {
+      this.drop(from, 'unsolicited', 'sync digest reply to no opener of ours')
+      return
     }
     if (!answer) this.stat.diffsDeferred = (this.stat.diffsDeferred ?? 0) + 1
     else if (f.routine) {
@@ -641,9 +610,7 @@ class ComposedNode implements GossipNode {
         return
       }
       if (diff.value !== null) {
-        // Limited by the interval instead: the budget is for diffs that find nothing.
-        if (f.wantsReply) refundToken(this.openerBudget.get(from), OPENER_BURST)
-        if (f.wantsReply) this.lastDiffTo.set(from, this.now)
+        if (f.wantsReply) this.admission.diffSent(this.now, from)
         this.send(from, { type: 'sync-diff', diff: diff.value })
       }
     }
@@ -734,9 +701,7 @@ class ComposedNode implements GossipNode {
   /** Per-peer state of a neighbour that is gone. */
   private forgetPeer(peer: PeerId): void {
     this.syncedWith.delete(peer)
-    this.openersOut.delete(peer)
-    this.lastDiffTo.delete(peer)
-    this.openerBudget.delete(peer)
+    this.admission.forget(peer)
     this.lastSnapshotTo.delete(peer)
     this.memberDigestsOut.delete(peer)
     this.refinesOut.delete(peer)
