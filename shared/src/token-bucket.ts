@@ -33,6 +33,6 @@ export function takeToken(bucket: Bucket, capacity: number, perSecond: number, n
 }
 
 /** Give back a token taken for work that turned out to be limited otherwise (at most `capacity`). */
-export function refundToken(bucket: Bucket | undefined, capacity: number): void {
-  if (bucket !== undefined) bucket.tokens = Math.min(capacity, bucket.tokens + 1)
+export function refundToken(bucket: Bucket, capacity: number): void {
+  bucket.tokens = Math.min(capacity, bucket.tokens + 1)
 }

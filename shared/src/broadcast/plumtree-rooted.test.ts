@@ -30,6 +30,13 @@ function rooted() {
   return { t, take, sent }
 }
 
+/** Who got a frame of `type` among `sent`, sorted. */
+const targets = (sent: { to: PeerId; frame: BroadcastFrame }[], type: BroadcastFrame['type']): PeerId[] =>
+  sent
+    .filter((s) => s.frame.type === type)
+    .map((s) => s.to)
+    .sort()
+
 /** A TREE frame of a peer following root 'a' at `dist`. */
 const advert = (dist: number, parent = false, child = false): BroadcastFrame => ({
   type: 'tree',
@@ -47,12 +54,7 @@ describe('Plumtree over a rooted tree', () => {
     t.neighborUp('new')
     expect(t.isEager('new')).toBe(false)
     t.broadcast(10, { origin: 'me', session: 1, seq: 1 }, new Uint8Array([1]))
-    expect(
-      take()
-        .filter((s) => s.frame.type === 'update')
-        .map((s) => s.to)
-        .sort(),
-    ).toEqual(['down', 'up'])
+    expect(targets(take(), 'update')).toEqual(['down', 'up'])
   })
 
   it('a message only a lazy neighbour announced is asked of the parent halfway, fetched off the tree at graftTimeoutMs', () => {
@@ -97,12 +99,7 @@ describe('Plumtree over a rooted tree', () => {
     ])
     // The batch, lazyPushDelayMs later, announces it to the parent again and to 'side'.
     t.tick(100 + o.lazyPushDelayMs)
-    expect(
-      take()
-        .filter((s) => s.frame.type === 'ihave')
-        .map((s) => s.to)
-        .sort(),
-    ).toEqual(['side', 'up'])
+    expect(targets(take(), 'ihave')).toEqual(['side', 'up'])
     // From the parent: pushed down, announced only with the batch.
     const down: MessageId = { origin: 'o', session: 1, seq: 2 }
     t.onFrame(1_000, 'up', { type: 'update', ...down, hops: 1, payload: new Uint8Array([2]) })

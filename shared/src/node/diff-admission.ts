@@ -62,7 +62,8 @@ export class DiffAdmission {
 
   /** The diff for `from`'s opener found something: the interval limits the next, not the burst. */
   diffSent(now: number, from: PeerId): void {
-    refundToken(this.budget.get(from), OPENER_BURST)
+    const bucket = this.budget.get(from)
+    if (bucket !== undefined) refundToken(bucket, OPENER_BURST)
     this.lastDiffTo.set(from, now)
   }
 
