@@ -66,13 +66,15 @@ export interface PlumtreeOptions {
   /**
    * Extra active neighbours the rooted tree's root keeps, over `activeViewSize` (its cap
    * rises as much), once it has been the root for 2 × `treeRefreshMs`, and for 12 ×
-   * `treeRefreshMs` after it stops being one (`root-links.ts`). Default 16: a path
+   * `treeRefreshMs` after it stops being one (`root-links.ts`). Default 32: a path
    * between two peers runs through their common ancestor, so the tree's depth sets the hop
-   * count, and with ~6 links a peer a breadth-first tree of 10,000 is 6-7 deep; 16 random
-   * links at the root take about one level off every path end. Measured at 10% loss, seed
-   * 1 (PROTOCOL.md, "A rooted tree"): 3,000 peers, hops P99 14 → 11, latency P50 0.73 →
-   * 0.52 s; 10,000, 15 → 14, 0.76 → 0.71 s. The root's tab holds ~21 connections and
-   * pushes each broadcast to ~21 peers. 0 turns it off; at most 48.
+   * count, and with ~6 links a peer a breadth-first tree of 10,000 is 6-7 deep; random
+   * links at the root take levels off every path end. 16 took about one (10% loss, seed 1:
+   * 3,000 peers, hops P99 14 → 11; 10,000, 15 → 14); 32 leaves 2-3% of 10,000 peers at the
+   * seventh level instead of 13% (hops P99 13 / 13 → 11 / 12, seeds 1 / 2; 1,000 peers,
+   * seeds 1-8, 8-9 instead of 9-13; PROTOCOL.md, "A rooted tree", the tenth pass). The
+   * root's tab holds ~37 connections (in a room of fewer, all of them) and pushes each
+   * broadcast to as many peers; every other peer is unchanged. 0 turns it off; at most 48.
    */
   rootLinks?: number
   /** After a swap, no other for this long. Default 1,000 ms: the next broadcasts show how the new tree serves before it moves again. */
@@ -99,7 +101,7 @@ export const PLUMTREE_DEFAULTS: ResolvedPlumtreeOptions = {
   shortcutSettleMs: 1_000,
   tree: 'rooted',
   treeRefreshMs: 5_000,
-  rootLinks: 16,
+  rootLinks: 32,
 }
 
 export function resolvePlumtreeOptions(options: PlumtreeOptions = {}): ResolvedPlumtreeOptions {

@@ -117,7 +117,7 @@ describe('Plumtree over a rooted tree', () => {
 
 describe('rootLinks option', () => {
   it('takes a whole number up to 48 and names the field otherwise', () => {
-    expect(resolvePlumtreeOptions({}).rootLinks).toBe(16)
+    expect(resolvePlumtreeOptions({}).rootLinks).toBe(32)
     expect(resolvePlumtreeOptions({ rootLinks: 0 }).rootLinks).toBe(0)
     for (const bad of [-1, 2.5, 49, Number.NaN])
       expect(() => resolvePlumtreeOptions({ rootLinks: bad })).toThrow(/rootLinks/)

@@ -10,6 +10,7 @@ import { activeDistances, buildMesh, type Mesh, watchFrames } from '../node/test
 import { withSeed } from '../sim/seeded'
 import { decodeFrame } from '../wire/codec'
 import { FrameType } from '../wire/frame-type'
+import { PLUMTREE_DEFAULTS } from './plumtree-options'
 
 /** What is wrong with the tree over `ids` (empty: one breadth-first tree around `root`, links agreed at both ends). */
 function treeProblems(mesh: Mesh, ids: readonly PeerId[], root: PeerId): string[] {
@@ -163,13 +164,14 @@ describe('rooted tree in a room', () => {
         return { mesh, meanDepth: dists.reduce((a, b) => a + b, 0) / ids.length }
       }
       const without = settle(0)
-      const { mesh, meanDepth } = settle(16)
+      const { rootLinks } = PLUMTREE_DEFAULTS
+      const { mesh, meanDepth } = settle(rootLinks)
       const rootView = () => mesh.node('p0').activeView().length
       console.info(
         `n=300: root's active view ${rootView()} (${without.mesh.node('p0').activeView().length} without rootLinks), mean depth ${meanDepth.toFixed(2)} vs ${without.meanDepth.toFixed(2)} (seed ${seed})`,
       )
-      // 5 + 16 aimed at; the last few may be refused by peers at their own cap.
-      expect(rootView(), `seed ${seed}`).toBeGreaterThanOrEqual(18)
+      // 5 + rootLinks aimed at; the last few may be refused by peers at their own cap.
+      expect(rootView(), `seed ${seed}`).toBeGreaterThanOrEqual(5 + rootLinks - 3)
       expect(meanDepth, `seed ${seed}`).toBeLessThan(without.meanDepth - 0.5)
       const others = mesh.liveIds().filter((id) => id !== 'p0')
       expect(
@@ -183,13 +185,13 @@ describe('rooted tree in a room', () => {
       const joinedAt = mesh.net.now
       const a0View = () => mesh.node('a0').activeView().length
       expect(
-        mesh.net.runUntilTrue(() => a0View() >= 18, 50_000, 500),
+        mesh.net.runUntilTrue(() => a0View() >= 5 + rootLinks - 3, 50_000, 500),
         `seed ${seed}`,
       ).toBe(true)
       expect(mesh.node('p0').treePosition()?.root, `seed ${seed}`).toBe('a0')
       expect(rootView(), `seed ${seed}: p0 still holds its links`).toBeGreaterThanOrEqual(12)
       mesh.net.runUntil(joinedAt + 90_000)
       expect(rootView(), `seed ${seed}`).toBeLessThanOrEqual(7)
-      expect(a0View(), `seed ${seed}`).toBeGreaterThanOrEqual(18)
+      expect(a0View(), `seed ${seed}`).toBeGreaterThanOrEqual(5 + rootLinks - 3)
     }))
 })
