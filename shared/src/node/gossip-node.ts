@@ -12,7 +12,6 @@ import { Plumtree } from '../broadcast/plumtree'
 import type { PeerId } from '../ids'
 import { Swim } from '../membership/swim'
 import { HyParView } from '../overlay/hyparview'
-import { PastDigest } from '../replica/past-digest'
 import { decodeFrame, encodeFrame } from '../wire/codec'
 import type {
   Frame,
@@ -20,10 +19,8 @@ import type {
   MemberRefineAskFrame,
   MemberRefineFrame,
   MemberUpdate,
-  SyncDiffFrame,
-  SyncDigestFrame,
 } from '../wire/frame'
-import { DiffAdmission } from './diff-admission'
+import { DocumentSync } from './document-sync'
 import type { DropReason, Effect } from './effect'
 import type { MemberView } from './member-view'
 import type { MeshNode } from './mesh-node'
@@ -63,22 +60,6 @@ export function createNode(options: NodeOptions): GossipNode {
   return new ComposedNode(resolveNodeOptions(options))
 }
 
-/** Least time between two rounds of digests pushed after anti-entropy brought news. */
-const REPAIR_PUSH_INTERVAL_MS = 1_000
-
-/**
- * Openers sent to pull what Plumtree gave up on, each to another neighbour, until one is
- * answered with a diff. One fails when the opener or the diff is lost (19% at 10% frame
- * loss) or that neighbour sent us a diff within the interval (it answers with its digest
- * only: then the next goes at once, else a second later). Five all fail ~0.02% of the
- * time at 10% loss; the periodic round is left then. (Three were not enough: at 10,000
- * peers, 10% loss, seed 1, a message whose 4 GRAFT round trips all lost a frame was then
- * pulled from a neighbour that had just sent a diff and two whose round trips were lost,
- * and arrived 3.5 s after the benchmark's drain.)
- */
-const PULL_ASKS = 5
-const PULL_RETRY_MS = 1_000
-
 class ComposedNode implements GossipNode {
   readonly id: PeerId
   private readonly stat: NodeStats = { ...emptyStats(), sentByType: {}, bytesByType: {} }
@@ -87,10 +68,8 @@ class ComposedNode implements GossipNode {
   private readonly tree: Plumtree
   /** Peers with an open channel, as the shell reported them. */
   private readonly linked = new Set<PeerId>()
-  /** Neighbours we completed an anti-entropy exchange with. */
-  private readonly syncedWith = new Set<PeerId>()
-  /** Which digests earn a diff of the document. */
-  private readonly admission: DiffAdmission
+  /** Anti-entropy of the document with neighbours. */
+  private readonly sync: DocumentSync
   /** When each neighbour last got a member snapshot. */
   private readonly lastSnapshotTo = new Map<PeerId, number>()
   /** Neighbours sent a member digest whose refinement (MEMBER_REFINE) we would still take. */
@@ -101,24 +80,13 @@ class ComposedNode implements GossipNode {
   private out: Effect[] = []
   private now = 0
   private wakeAt = Number.POSITIVE_INFINITY
-  private nextAntiEntropyAt = Number.POSITIVE_INFINITY
   private nextMemberDigestAt = Number.POSITIVE_INFINITY
-  /** When to push digests to every neighbour after anti-entropy brought news (rate-limited). */
-  private repairPushAt = Number.POSITIVE_INFINITY
-  private lastRepairPush = Number.NEGATIVE_INFINITY
-  /**
-   * A pull of what Plumtree gave up on: neighbours to ask (those holding it first), asks
-   * left, when the next one is due, and whom we asked last (its diff ends the pull).
-   */
-  private pull: { holders: PeerId[]; left: number; at: number; asked: PeerId | undefined } | undefined
   private started = false
   private left = false
   private seq = 0
   /** Distinguishes this run's updates from those of an earlier run with the same id. */
   private readonly session: number
   private readonly relay: SignalRelay
-  /** What the replica held a moment ago: routine rounds leave out what came since. */
-  private readonly pastDigest: PastDigest
   /** The tree's root keeps more active neighbours. */
   private readonly rootLinks: RootLinks
 
@@ -126,9 +94,15 @@ class ComposedNode implements GossipNode {
     this.id = o.id
     this.session = o.random.int(2 ** 31)
     this.relay = new SignalRelay(o.id, o.random)
-    // The window `inFlight` uses too: past it, a broadcast that has not arrived was lost.
-    this.pastDigest = new PastDigest(o.replica, 2 * o.graftTimeoutMs)
-    this.admission = new DiffAdmission(o.antiEntropyIntervalMs)
+    this.sync = new DocumentSync(o, this.stat, {
+      send: (to, frame) => this.send(to, frame),
+      drop: (from, reason, detail) => this.drop(from, reason, detail),
+      apply: (from, payload) => this.applyRemote(from, payload),
+      synced: (peer) => this.out.push({ type: 'synced', with: peer }),
+      isActive: (peer) => this.overlay.isActive(peer),
+      activeView: () => this.overlay.activeView(),
+      inFlight: (now) => this.tree.inFlight(now),
+    })
     this.rootLinks = new RootLinks(o.rootLinks, 2 * o.treeRefreshMs, 12 * o.treeRefreshMs)
     this.swim = new Swim(
       o.id,
@@ -167,7 +141,7 @@ class ComposedNode implements GossipNode {
     this.tree = new Plumtree(o.id, o, {
       send: (to, frame) => this.send(to, frame),
       deliver: (from, payload) => this.applyRemote(from, payload) !== 'bad',
-      pull: (holders) => this.startPull(holders),
+      pull: (holders) => this.sync.startPull(this.now, holders),
       // Only a member we know alive or suspect: one TREE frame naming an id nobody has
       // heard of must not make the room follow it.
       usableRoot: (peer) => {
@@ -265,7 +239,7 @@ class ComposedNode implements GossipNode {
     this.started = true
     this.swim.start(now, this.o.meta, this.o.incarnation)
     this.overlay.start(now)
-    this.nextAntiEntropyAt = now + this.o.antiEntropyIntervalMs
+    this.sync.start(now)
     this.nextMemberDigestAt = now + this.o.random.int(this.o.memberDigestIntervalMs)
   }
 
@@ -296,14 +270,7 @@ class ComposedNode implements GossipNode {
         this.swim.tick(now)
         this.overlay.tick(now)
         this.tree.tick(now)
-        if (this.pull !== undefined && now >= this.pull.at) this.pullNext(now)
-        if (now >= this.repairPushAt) this.repairPush(now)
-        if (now >= this.nextAntiEntropyAt) {
-          this.nextAntiEntropyAt = now + this.o.antiEntropyIntervalMs
-          const peer = this.o.random.pick(this.overlay.activeView())
-          if (peer !== undefined) this.sendDigest(peer, true, true)
-        }
-        this.pastDigest.tick(now)
+        this.sync.tick(now)
         if (now >= this.nextMemberDigestAt) {
           this.nextMemberDigestAt = now + this.o.memberDigestIntervalMs
           const peer = this.o.random.pick(this.overlay.activeView())
@@ -388,7 +355,7 @@ class ComposedNode implements GossipNode {
         if (this.overlay.isActive(from)) this.tree.onFrame(now, from, f)
         break
       case 'sync-digest':
-        this.onDigest(from, f)
+        this.sync.onDigest(now, from, f)
         break
       case 'member-snapshot':
         this.swim.mergeSnapshot(now, f.members, from)
@@ -403,7 +370,7 @@ class ComposedNode implements GossipNode {
         this.onMemberRefineAsk(from, f)
         break
       case 'sync-diff':
-        this.onDiff(from, f)
+        this.sync.onDiff(now, from, f)
         break
       case 'signal-relay': {
         const r = this.relay.receive(from, f, this.linked, now)
@@ -465,7 +432,7 @@ class ComposedNode implements GossipNode {
     // went by): compare member tables now rather than at the next round.
     else this.sendMemberDigest(peer)
     // Catch up at once rather than waiting for the next anti-entropy round.
-    this.sendDigest(peer, true)
+    this.sync.linked(peer)
   }
 
   private sendMemberDigest(peer: PeerId): void {
@@ -568,140 +535,11 @@ class ComposedNode implements GossipNode {
     return 'changed'
   }
 
-  /** `routine`: a periodic round, which leaves out what is still in flight (see PastDigest). */
-  private sendDigest(to: PeerId, wantsReply: boolean, routine = false): void {
-    if (wantsReply) this.admission.openerSent(to)
-    this.send(to, { type: 'sync-digest', digest: this.o.replica.digest(), wantsReply, routine })
-  }
-
-  /**
-   * A digest asks for a diff, which can be the whole document: answered as DiffAdmission
-   * says (a reply to an opener we sent; an opener from an active neighbour, within its
-   * limits, past which only our digest goes back). Anything else is dropped.
-   */
-  private onDigest(from: PeerId, f: SyncDigestFrame): void {
-    let answer = true
-    if (f.wantsReply) {
-      if (!this.overlay.isActive(from)) {
-        this.drop(from, 'unsolicited', 'sync digest from a peer outside the active view')
-        return
-      }
-      answer = this.admission.mayAnswerOpener(this.now, from)
-    } else if (!this.admission.takeReply(from)) {
-      this.drop(from, 'unsolicited', 'sync digest reply to no opener of ours')
-      return
-    }
-    if (!answer) this.stat.diffsDeferred = (this.stat.diffsDeferred ?? 0) + 1
-    else if (f.routine) {
-      const lacksOnlyRecent = this.pastDigest.heldBy(f.digest)
-      if (!lacksOnlyRecent.ok) {
-        this.drop(from, 'bad-digest', lacksOnlyRecent.reason)
-        return
-      }
-      if (lacksOnlyRecent.value) {
-        answer = false
-        this.stat.diffsInFlight = (this.stat.diffsInFlight ?? 0) + 1
-      }
-    }
-    if (answer) {
-      const diff = this.o.replica.diff(f.digest)
-      if (!diff.ok) {
-        this.drop(from, 'bad-digest', diff.reason)
-        return
-      }
-      if (diff.value !== null) {
-        if (f.wantsReply) this.admission.diffSent(this.now, from)
-        this.send(from, { type: 'sync-diff', diff: diff.value })
-      }
-    }
-    if (f.wantsReply) this.sendDigest(from, false, f.routine)
-    // The neighbour we pulled from answered with no diff before its digest (channels are
-    // ordered): it had sent us one within the interval, or the diff was lost. Ask the next.
-    // (A routine answer is to an earlier routine opener, not to the pull.)
-    else if (!f.routine && this.pull?.asked === from) this.pullNext(this.now)
-    // An answer arrives after the diff the peer sent us (channels are ordered), so from
-    // here on we hold at least what that neighbour held when it answered (on a routine
-    // round, what it held a moment before: newer updates are still coming by broadcast).
-    if (!f.wantsReply && !this.syncedWith.has(from)) {
-      const first = this.syncedWith.size === 0
-      this.syncedWith.add(from)
-      if (first) this.out.push({ type: 'synced', with: from })
-    }
-  }
-
-  private onDiff(from: PeerId, f: SyncDiffFrame): void {
-    // It holds all `from` had that we lacked when it answered, what it announced included.
-    if (this.pull?.asked === from) this.pull = undefined
-    // Data that only anti-entropy brought (a healed partition) is not in any Plumtree
-    // message: pass it on by opening exchanges with the other neighbours, at most once a second.
-    // While a broadcast is in flight, news in a diff is almost surely that broadcast, which
-    // Plumtree delivers anyway; pushing digests then only finds the next one in flight.
-    if (
-      this.applyRemote(from, f.diff) === 'changed' &&
-      this.repairPushAt === Number.POSITIVE_INFINITY &&
-      !this.tree.inFlight(this.now)
-    )
-      // Wait out the graft window first: a broadcast still in flight is not worth repairing.
-      this.repairPushAt = Math.max(
-        this.now + 2 * this.o.graftTimeoutMs,
-        this.lastRepairPush + REPAIR_PUSH_INTERVAL_MS,
-      )
-  }
-
-  /**
-   * Plumtree gave up GRAFTing messages (every ask unanswered, or no announcer left). The
-   * periodic round would come up to `antiEntropyIntervalMs` later, and one whose diff is
-   * lost costs another interval: ask a neighbour that announced them now, and another a
-   * second later, until a diff comes (`PULL_ASKS` at most).
-   */
-  private startPull(holders: readonly PeerId[]): void {
-    const p = this.pull
-    if (p === undefined) {
-      this.pull = {
-        holders: holders.slice(0, 2 * PULL_ASKS),
-        left: PULL_ASKS,
-        at: this.now,
-        asked: undefined,
-      }
-      return
-    }
-    p.left = PULL_ASKS
-    // Bounded: more holders than asks left are never reached.
-    for (const h of holders) if (p.holders.length < 2 * PULL_ASKS && !p.holders.includes(h)) p.holders.push(h)
-  }
-
-  private pullNext(now: number): void {
-    const p = this.pull as NonNullable<typeof this.pull>
-    let peer: PeerId | undefined
-    while (peer === undefined && p.holders.length > 0) {
-      const h = p.holders.shift() as PeerId
-      if (h !== p.asked && this.overlay.isActive(h)) peer = h
-    }
-    // No holder left: any other neighbour very likely has it by now.
-    peer ??= this.o.random.pick(this.overlay.activeView().filter((a) => a !== p.asked))
-    if (p.left === 0 || peer === undefined) {
-      this.pull = undefined
-      return
-    }
-    p.left--
-    p.asked = peer
-    p.at = now + PULL_RETRY_MS
-    this.stat.pulls = (this.stat.pulls ?? 0) + 1
-    this.sendDigest(peer, true)
-  }
-
-  private repairPush(now: number): void {
-    this.repairPushAt = Number.POSITIVE_INFINITY
-    this.lastRepairPush = now
-    for (const peer of this.overlay.activeView()) this.sendDigest(peer, true)
-  }
-
   // ------------------------------------------------------------------ plumbing
 
   /** Per-peer state of a neighbour that is gone. */
   private forgetPeer(peer: PeerId): void {
-    this.syncedWith.delete(peer)
-    this.admission.forget(peer)
+    this.sync.forget(peer)
     this.lastSnapshotTo.delete(peer)
     this.memberDigestsOut.delete(peer)
     this.refinesOut.delete(peer)
@@ -741,10 +579,8 @@ class ComposedNode implements GossipNode {
       this.swim.nextWakeAt(),
       this.overlay.nextWakeAt(),
       this.tree.nextWakeAt(),
-      this.nextAntiEntropyAt,
+      this.sync.nextWakeAt(),
       this.nextMemberDigestAt,
-      this.repairPushAt,
-      this.pull?.at ?? Number.POSITIVE_INFINITY,
     )
   }
 }
