@@ -74,15 +74,15 @@ export interface PlumtreeOptions {
    * seventh level instead of 13% (hops P99 13 / 13 → 11 / 12, seeds 1 / 2; 1,000 peers,
    * seeds 1-8, 8-9 instead of 9-13; PROTOCOL.md, "A rooted tree", the tenth pass). The
    * root's tab holds ~37 connections (in a room of fewer, all of them) and pushes each
-   * broadcast to as many peers; every other peer is unchanged. 0 turns it off; at most 48.
+   * broadcast to as many peers; every other peer is unchanged. 0 turns it off; at most 46.
    */
   rootLinks?: number
   /** After a swap, no other for this long. Default 1,000 ms: the next broadcasts show how the new tree serves before it moves again. */
   shortcutSettleMs?: number
 }
 
-/** With the cap of 7 and connects in flight (3 + 8 at the root), under the client's `maxConnections` (64). */
-const MAX_ROOT_LINKS = 48
+/** The default cap of 7, these and the root's connects in flight (3 + 8) make the client's `maxConnections` (64). */
+const MAX_ROOT_LINKS = 46
 
 export type ResolvedPlumtreeOptions = Required<PlumtreeOptions>
 

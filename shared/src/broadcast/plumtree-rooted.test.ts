@@ -116,10 +116,10 @@ describe('Plumtree over a rooted tree', () => {
 })
 
 describe('rootLinks option', () => {
-  it('takes a whole number up to 48 and names the field otherwise', () => {
+  it('takes a whole number up to 46 and names the field otherwise', () => {
     expect(resolvePlumtreeOptions({}).rootLinks).toBe(32)
     expect(resolvePlumtreeOptions({ rootLinks: 0 }).rootLinks).toBe(0)
-    for (const bad of [-1, 2.5, 49, Number.NaN])
+    for (const bad of [-1, 2.5, 47, Number.NaN])
       expect(() => resolvePlumtreeOptions({ rootLinks: bad })).toThrow(/rootLinks/)
   })
 })

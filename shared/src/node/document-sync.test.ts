@@ -11,14 +11,14 @@ const c = 'c' as PeerId
 const d = 'd' as PeerId
 
 /** DocumentSync over a vector replica and a fake node: what it sends, drops and reports. */
-function setup(active: PeerId[] = [b, c, d], inFlight = false) {
+function setup(active: PeerId[] = [b, c, d], inFlight = false, graftTimeoutMs = 1_000) {
   const replica = createVectorReplica()
   const sent: { to: PeerId; frame: Frame }[] = []
   const dropped: string[] = []
   const synced: PeerId[] = []
   const stats = { ...emptyStats() }
   const sync = new DocumentSync(
-    { replica, random: seededRandom(1), antiEntropyIntervalMs: 5_000, graftTimeoutMs: 1_000 },
+    { replica, random: seededRandom(1), antiEntropyIntervalMs: 5_000, graftTimeoutMs },
     stats,
     {
       send: (to, frame) => sent.push({ to, frame }),
@@ -52,19 +52,47 @@ describe('DocumentSync', () => {
     sync.onDigest(0, b, reply())
     sync.onDigest(0, c, reply())
     expect(synced).toEqual([b])
-    // An answer to no opener of ours (the one opener to c is used up) is dropped.
+    // An answer to no opener of ours (the one opener to c is used up) is dropped, and so
+    // is one from a neighbour that is gone since we asked.
     sync.onDigest(0, c, reply())
-    expect(dropped).toEqual(['c:unsolicited'])
+    sync.linked(d)
+    sync.forget(d)
+    sync.onDigest(0, d, reply())
+    expect(dropped).toEqual(['c:unsolicited', 'd:unsolicited'])
   })
 
-  it('an opener from outside the active view is dropped; one from a neighbour gets the diff and our digest', () => {
-    const { replica, sync, sent, dropped } = setup([b])
+  it('an opener from outside the active view is dropped; one from a neighbour gets the diff and our digest; an unreadable one is dropped', () => {
+    const { replica, sync, sent, dropped, reply } = setup([b, d])
     replica.apply(encodeVectorUpdate('a', 1))
-    const opener: SyncDigestFrame = { ...setup().reply(), wantsReply: true }
+    const opener: SyncDigestFrame = { ...reply(), wantsReply: true }
     sync.onDigest(0, c, opener)
     expect(dropped).toEqual(['c:unsolicited'])
     sync.onDigest(0, b, opener)
     expect(sent.map((s) => `${s.to}:${s.frame.type}`)).toEqual(['b:sync-diff', 'b:sync-digest'])
+    sync.onDigest(0, d, { ...opener, digest: new Uint8Array([255, 255, 255]) })
+    expect(dropped).toEqual(['c:unsolicited', 'd:bad-digest'])
+    expect(sent).toHaveLength(2)
+  })
+
+  it('a routine opener from a neighbour that lacks only what came in the last 2 × graftTimeoutMs gets no diff; one that lacks older news gets all of it', () => {
+    const { replica, sync, sent, stats } = setup()
+    replica.apply(encodeVectorUpdate('a', 1))
+    sync.tick(0)
+    sync.tick(2_000) // the snapshot compared is now 2 s old: it holds a:1
+    replica.apply(encodeVectorUpdate('a', 2)) // still on its way to the others by broadcast
+    const holding = (...seqs: number[]): SyncDigestFrame => {
+      const copy = createVectorReplica()
+      for (const seq of seqs) copy.apply(encodeVectorUpdate('a', seq))
+      return { type: 'sync-digest', digest: copy.digest(), wantsReply: true, routine: true }
+    }
+    sync.onDigest(2_500, b, holding(1))
+    expect(sent.map((s) => `${s.to}:${s.frame.type}`)).toEqual(['b:sync-digest'])
+    expect(stats.diffsInFlight).toBe(1)
+    sync.onDigest(2_500, c, holding())
+    const diff = sent.find((s) => s.to === c && s.frame.type === 'sync-diff')?.frame
+    const copy = createVectorReplica()
+    if (diff?.type === 'sync-diff') copy.apply(diff.diff)
+    expect([copy.has('a', 1), copy.has('a', 2)]).toEqual([true, true])
   })
 
   it('every 5 s a routine opener goes to one random neighbour', () => {
@@ -79,23 +107,31 @@ describe('DocumentSync', () => {
     expect(sync.nextWakeAt()).toBe(10_000)
   })
 
-  it('news only a diff brought goes on to every neighbour after the graft window, at most once a second; none while a broadcast is in flight', () => {
+  it('news only a diff brought goes on to every neighbour after 2 × graftTimeoutMs; none while a broadcast is in flight, nor for a diff with nothing new', () => {
     const { sync, digestsTo } = setup()
     const diff = (seq: number) => ({ type: 'sync-diff' as const, diff: encodeVectorUpdate('a', seq) })
     sync.onDiff(0, b, diff(1))
     expect(sync.nextWakeAt()).toBe(2_000)
     sync.tick(2_000)
     expect(digestsTo()).toEqual([b, c, d])
-    sync.onDiff(2_100, b, diff(2))
-    // 2 × graftTimeoutMs after the diff, and a second after the last push: the later.
-    expect(sync.nextWakeAt()).toBe(4_100)
-    sync.onDiff(2_200, b, diff(2)) // nothing new: no push of its own
-    sync.tick(4_100)
-    expect(digestsTo()).toEqual([b, c, d, b, c, d])
+    sync.onDiff(2_100, b, diff(1))
+    expect(sync.nextWakeAt()).toBe(Number.POSITIVE_INFINITY)
 
     const busy = setup(undefined, true)
     busy.sync.onDiff(0, b, diff(1))
     expect(busy.sync.nextWakeAt()).toBe(Number.POSITIVE_INFINITY)
+  })
+
+  it('pushes at most once a second (it binds when 2 × graftTimeoutMs is shorter)', () => {
+    const { sync, digestsTo } = setup(undefined, false, 200)
+    const diff = (seq: number) => ({ type: 'sync-diff' as const, diff: encodeVectorUpdate('a', seq) })
+    sync.onDiff(0, b, diff(1))
+    expect(sync.nextWakeAt()).toBe(400)
+    sync.tick(400)
+    sync.onDiff(500, b, diff(2))
+    expect(sync.nextWakeAt()).toBe(1_400)
+    sync.tick(1_400)
+    expect(digestsTo()).toEqual([b, c, d, b, c, d])
   })
 
   it('a pull asks the holders one by one, a second apart or at once when one answers without a diff, until a diff comes', () => {
@@ -113,7 +149,7 @@ describe('DocumentSync', () => {
     const asked = digestsTo()[2] as PeerId
     expect(asked).not.toBe(d)
     sync.onDiff(1_200, asked, { type: 'sync-diff', diff: encodeVectorUpdate('a', 1) })
-    expect(sync.nextWakeAt()).toBeGreaterThan(2_000) // no next ask: only the repair push
+    expect(sync.nextWakeAt()).toBe(3_200) // no next ask (due at 2,100): only the repair push
     expect(stats.pulls).toBe(3)
   })
 

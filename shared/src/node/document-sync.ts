@@ -20,7 +20,11 @@ import { DiffAdmission } from './diff-admission'
 import type { DropReason } from './effect'
 import type { NodeStats } from './node-stats'
 
-/** Least time between two rounds of digests pushed after anti-entropy brought news. */
+/**
+ * Least time between two rounds of digests pushed after anti-entropy brought news. The
+ * wait for the graft window (2 × `graftTimeoutMs`, 2 s by default) is longer; this binds
+ * when that option is set under 500 ms.
+ */
 const REPAIR_PUSH_INTERVAL_MS = 1_000
 
 /**

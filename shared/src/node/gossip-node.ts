@@ -431,7 +431,6 @@ class ComposedNode implements GossipNode {
     // A new link is where a flood may have gone missing (the overlay reshaped while news
     // went by): compare member tables now rather than at the next round.
     else this.sendMemberDigest(peer)
-    // Catch up at once rather than waiting for the next anti-entropy round.
     this.sync.linked(peer)
   }
 
