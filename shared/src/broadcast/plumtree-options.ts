@@ -71,10 +71,11 @@ export interface PlumtreeOptions {
    * count, and with ~6 links a peer a breadth-first tree of 10,000 is 6-7 deep; random
    * links at the root take levels off every path end. 16 took about one (10% loss, seed 1:
    * 3,000 peers, hops P99 14 → 11; 10,000, 15 → 14); 32 leaves 2-3% of 10,000 peers at the
-   * seventh level instead of 13% (hops P99 13 / 13 → 11 / 12, seeds 1 / 2; 1,000 peers,
-   * seeds 1-8, 8-9 instead of 9-13; PROTOCOL.md, "A rooted tree", the tenth pass). The
-   * root's tab holds ~37 connections (in a room of fewer, all of them) and pushes each
-   * broadcast to as many peers; every other peer is unchanged. 0 turns it off; at most 46.
+   * seventh level instead of 9-13% (hops P99 13 / 13 / 12 / 12 → 11 / 12 / 11 / 11, seeds
+   * 1-4; 1,000 peers, seeds 1-8, 8-9 instead of 9-13; PROTOCOL.md, "A rooted tree", the
+   * tenth pass). The root's tab holds ~37 connections (in a room of fewer, all of them)
+   * and pushes each broadcast to as many peers; every other peer is unchanged. 0 turns it
+   * off; at most 46.
    */
   rootLinks?: number
   /** After a swap, no other for this long. Default 1,000 ms: the next broadcasts show how the new tree serves before it moves again. */
