@@ -3,6 +3,11 @@
  * lints, builds the demo, runs unit/property/simulation tests (Vitest) and browser tests
  * (Playwright), and ends with the line `N passed, N failed` summed over both runners.
  * Exits non-zero if any step fails.
+ *
+ * `client/src/churn.test.ts` runs in a Vitest pass of its own, after the others: the
+ * native WebRTC module under it (@roamhq/wrtc 0.10.0) crashed that test's process in 2 of
+ * 13 whole-suite runs while other test files ran beside it, and in none of 10 runs on its
+ * own (4 of them with both cores kept busy). See client/README.md.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -32,10 +37,17 @@ function readJson(path: string): Record<string, unknown> | undefined {
 
 ensureSystemDeps()
 const bin = (name: string) => join(root, 'node_modules', '.bin', name)
+const CHURN = 'client/src/churn.test.ts'
 const vitestJson = join(out, 'vitest.json')
+const churnJson = join(out, 'vitest-churn.json')
 const playwrightJson = join(out, 'playwright.json')
-rmSync(vitestJson, { force: true })
-rmSync(playwrightJson, { force: true })
+for (const path of [vitestJson, churnJson, playwrightJson]) rmSync(path, { force: true })
+const vitestArgs = (json: string) => [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${json}`,
+]
 
 let ok = true
 ok = step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) && ok
@@ -43,11 +55,11 @@ ok = step('lint', bin('biome'), ['check', '.']) && ok
 ok = step('build', 'npx', ['-y', 'pnpm@10.34.9', '--filter', '@gossip-mesh/demo', 'build']) && ok
 ok =
   step('unit, property and simulation tests', bin('vitest'), [
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${vitestJson}`,
+    ...vitestArgs(vitestJson),
+    '--exclude',
+    CHURN,
   ]) && ok
+ok = step('churn over real WebRTC, alone', bin('vitest'), [...vitestArgs(churnJson), CHURN]) && ok
 ok =
   step(
     'browser tests',
@@ -59,12 +71,21 @@ ok =
   ) && ok
 
 const vitest = readJson(vitestJson)
+const churn = readJson(churnJson)
 const playwright = readJson(playwrightJson)
 const stats = (playwright?.stats ?? {}) as Record<string, number>
-const passed = Number(vitest?.numPassedTests ?? 0) + (stats.expected ?? 0) + (stats.flaky ?? 0)
-let failed = Number(vitest?.numFailedTests ?? 0) + (stats.unexpected ?? 0)
-if (vitest === undefined || playwright === undefined) {
-  console.log(`missing results from ${vitest === undefined ? 'vitest' : 'playwright'}`)
+const count = (r: Record<string, unknown> | undefined, key: string) => Number(r?.[key] ?? 0)
+const passed =
+  count(vitest, 'numPassedTests') +
+  count(churn, 'numPassedTests') +
+  (stats.expected ?? 0) +
+  (stats.flaky ?? 0)
+let failed = count(vitest, 'numFailedTests') + count(churn, 'numFailedTests') + (stats.unexpected ?? 0)
+const missing = Object.entries({ vitest, 'vitest (churn)': churn, playwright })
+  .filter(([, r]) => r === undefined)
+  .map(([name]) => name)
+if (missing.length > 0) {
+  console.log(`missing results from ${missing.join(', ')}`)
   failed = Math.max(failed, 1)
 }
 if (!ok) failed = Math.max(failed, 1)

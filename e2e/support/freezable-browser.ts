@@ -85,7 +85,9 @@ export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))])
         if (proc.exitCode === null) proc.kill('SIGKILL')
       }
-      await rm(profile, { recursive: true, force: true })
+      // Chromium's helper processes can outlive the browser's own for a moment and still
+      // write to the profile (ENOTEMPTY in CI): retry as Node's rm offers.
+      await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
     },
   }
 }
