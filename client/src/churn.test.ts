@@ -1,5 +1,5 @@
 /**
- * Churn: peers join and leave a room many times over real WebRTC (@roamhq/wrtc) while a
+ * Churn: peers join and leave a room many times over real WebRTC (node-datachannel) while a
  * few stay; afterwards no RTCPeerConnection is left open. Bounded: 500 cycles, several at
  * a time (GM_CHURN_CYCLES changes the count).
  */

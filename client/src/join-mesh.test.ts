@@ -1,5 +1,5 @@
 /**
- * The whole client in Node.js: real WebRTC (@roamhq/wrtc), a real signaling server on
+ * The whole client in Node.js: real WebRTC (node-datachannel), a real signaling server on
  * 127.0.0.1, and the default node from @gossip-mesh/shared.
  */
 import { createNode, type Effect, type NodeEvent, NodeOptionsError } from '@gossip-mesh/shared'
@@ -97,7 +97,16 @@ describe('joinMesh in Node.js', () => {
     const room = `node-${roomCount++}`
     const a = await join(room)
     const b = await join(room)
-    await vi.waitFor(() => expect(a.neighbors()).toEqual([b.id]), { timeout: 10_000 })
+    // Both ends open (one end can see the channel open before the other does) and a knows
+    // b: only then can b's leave notice reach a.
+    await vi.waitFor(
+      () => {
+        expect(a.neighbors()).toEqual([b.id])
+        expect(b.neighbors()).toEqual([a.id])
+        expect(a.members().find((m) => m.id === b.id)?.state).toBe('alive')
+      },
+      { timeout: 10_000 },
+    )
     const seen: string[] = []
     a.on('members', (members) => {
       const state = members.find((m) => m.id === b.id)?.state

@@ -61,7 +61,9 @@ export async function joinMesh(options: JoinMeshOptions): Promise<Mesh> {
     throw new MeshPlatformError('no WebSocket on this platform: pass options.WebSocket, e.g. the ws package')
   }
   if (o.wrtc === undefined && typeof globalThis.RTCPeerConnection !== 'function') {
-    throw new MeshPlatformError('no WebRTC on this platform: pass options.wrtc, e.g. @roamhq/wrtc in Node.js')
+    throw new MeshPlatformError(
+      'no WebRTC on this platform: pass options.wrtc, e.g. loadNodeWrtc() from @gossip-mesh/client/node in Node.js',
+    )
   }
 
   const emitter = createEmitter<MeshEvents>()

@@ -19,7 +19,7 @@ import { MeshOptionsError } from './errors'
 import type { PersistOptions } from './persistence/doc-persistence'
 import type { WebSocketConstructor } from './platform/websocket'
 
-/** A WebRTC implementation for platforms without one, e.g. `@roamhq/wrtc` in Node.js. */
+/** A WebRTC implementation for platforms without one, e.g. `loadNodeWrtc()` (node-datachannel) in Node.js. */
 export interface WrtcImplementation {
   RTCPeerConnection: unknown
   RTCSessionDescription: unknown
@@ -44,7 +44,7 @@ export interface JoinMeshOptions {
    * contact public STUN servers).
    */
   iceServers?: RTCIceServer[]
-  /** WebRTC implementation. Default: the platform's (browsers); Node.js needs `@roamhq/wrtc`. */
+  /** WebRTC implementation. Default: the platform's (browsers); Node.js needs one: `loadNodeWrtc()` from `@gossip-mesh/client/node`. */
   wrtc?: WrtcImplementation
   /** WebSocket class. Default: the global one, or the `ws` package in Node.js 20. */
   WebSocket?: WebSocketConstructor

@@ -4,10 +4,10 @@
  * (Playwright), and ends with the line `N passed, N failed` summed over both runners.
  * Exits non-zero if any step fails.
  *
- * `client/src/churn.test.ts` runs in a Vitest pass of its own, after the others: the
- * native WebRTC module under it (@roamhq/wrtc 0.10.0) crashed that test's process in 2 of
- * 13 whole-suite runs while other test files ran beside it, and in none of 10 runs on its
- * own (4 of them with both cores kept busy). See client/README.md.
+ * `client/src/churn.test.ts` runs in a Vitest pass of its own, after the others: it opens
+ * ~1,000 native WebRTC connections, and a native crash cannot be caught, so alone it can
+ * take down only its own result (the WebRTC module used before, @roamhq/wrtc, crashed it
+ * in 3 of ~30 runs, once in CI). See client/README.md.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'

@@ -4,7 +4,7 @@
  * reaching every tab, a crashed tab is routed around and a later write still reaches
  * every remaining tab; a tab reloaded with no signaling server shows its persisted state
  * within a second; and no tab keeps an RTCPeerConnection it no longer uses.
- * (500 join/leave cycles: client/src/churn.test.ts, in Node over @roamhq/wrtc.)
+ * (500 join/leave cycles: client/src/churn.test.ts, in Node over node-datachannel.)
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'

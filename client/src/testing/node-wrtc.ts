@@ -1,2 +1,2 @@
-// Tests load @roamhq/wrtc the way agents do.
+// Tests load WebRTC (node-datachannel) the way agents do.
 export { loadNodeWrtc } from '../platform/node-wrtc'

@@ -16,6 +16,8 @@ class FakePeer extends EventEmitter implements PeerLike {
   destroyed = false
   bufferSize = 0
   sent: Uint8Array[] = []
+  /** Every signal given to this peer, in order. */
+  received: RtcSignal[] = []
 
   constructor(
     readonly initiator: boolean,
@@ -32,6 +34,7 @@ class FakePeer extends EventEmitter implements PeerLike {
 
   signal(data: RtcSignal): void {
     if (this.destroyed) throw new Error('cannot signal after peer is destroyed')
+    this.received.push(data)
     if (data.type === 'candidate') return
     const other = FakePeer.registry.get(data.sdp)
     if (other === undefined) return
@@ -238,5 +241,43 @@ describe('peer links, early data', () => {
     expect(b.messages.map(([p, m]) => [p, [...m]])).toEqual([['a', [42]]])
     await vi.waitFor(() => expect(a.up).toEqual(['b']))
     expect(b.up).toEqual(['a'])
+  })
+})
+
+describe('peer links, candidates ahead of their offer', () => {
+  const candidate = (n: number): RtcSignal => ({
+    type: 'candidate',
+    candidate: {
+      candidate: `candidate:${n} 1 UDP 1 192.0.2.1 ${5000 + n} typ host`,
+      sdpMid: '0',
+      sdpMLineIndex: 0,
+    },
+  })
+  const rtc = (attempt: string, data: RtcSignal) => ({ kind: 'rtc', attempt, data })
+
+  it('applies candidates that came before the offer, after it, in order', () => {
+    const b = side('b')
+    b.links.handleSignal('a', rtc('x', candidate(1)))
+    b.links.handleSignal('a', rtc('x', candidate(2)))
+    expect(b.peers).toHaveLength(0)
+    b.links.handleSignal('a', rtc('x', { type: 'offer', sdp: 'unpaired' }))
+    expect(b.peers).toHaveLength(1)
+    expect(b.peers[0]?.received).toEqual([{ type: 'offer', sdp: 'unpaired' }, candidate(1), candidate(2)])
+    expect(b.links.stats().staleSignals).toBe(0)
+  })
+
+  it("counts an abandoned attempt's candidates stale, and never gives them to a newer attempt", () => {
+    const b = side('b')
+    b.links.handleSignal('a', rtc('old', candidate(1)))
+    b.links.handleSignal('a', rtc('new', candidate(2)))
+    b.links.handleSignal('a', rtc('new', { type: 'offer', sdp: 'unpaired' }))
+    expect(b.peers[0]?.received).toEqual([{ type: 'offer', sdp: 'unpaired' }, candidate(2)])
+    expect(b.links.stats().staleSignals).toBe(1)
+  })
+
+  it('does not hold candidates from a higher id, which never offers', () => {
+    const a = side('a')
+    a.links.handleSignal('b', rtc('x', candidate(1)))
+    expect(a.links.stats().staleSignals).toBe(1)
   })
 })

@@ -14,6 +14,7 @@
  *   links.send('b', frameBytes)
  */
 import type { PeerId } from '@gossip-mesh/shared'
+import { createEarlyCandidates } from './early-candidates'
 import { createReassembler, fragment, type Reassembler } from './fragmentation'
 import type { PeerFactory, PeerLike } from './peer-like'
 import { isInitiator, parseSignalEnvelope, type RtcSignal, type SignalEnvelope } from './signal-envelope'
@@ -56,7 +57,10 @@ export interface PeerLinkStats {
   chunksReceived: number
   /** Messages not sent: no open channel, full buffer, or the channel threw. */
   sendsDropped: number
-  /** Signals for an attempt that is no longer current. Normal after a retry; not errors. */
+  /**
+   * Signals for an attempt that is no longer current, including candidates held for an
+   * offer that never came (see early-candidates.ts). Normal after a retry; not errors.
+   */
   staleSignals: number
   /** Links now being opened (a connection exists or is awaited, the channel is not open yet). */
   opening: number
@@ -91,6 +95,11 @@ interface Link {
   readonly reassembler: Reassembler
 }
 
+/** Peers whose early candidates are held at once; a join storm rarely has more offers in flight. */
+const EARLY_CANDIDATE_PEERS = 64
+/** A data-channel connection gathers a few host candidates per interface; 16 is ample. */
+const EARLY_CANDIDATES_PER_PEER = 16
+
 export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
   const { self, handlers } = options
   const links = new Map<PeerId, Link>()
@@ -104,6 +113,14 @@ export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
     staleSignals: 0,
     opening: 0,
   }
+
+  const early = createEarlyCandidates({
+    maxPeers: EARLY_CANDIDATE_PEERS,
+    maxPerPeer: EARLY_CANDIDATES_PER_PEER,
+    onDiscard: (count) => {
+      stats.staleSignals += count
+    },
+  })
 
   const isCurrent = (link: Link): boolean => !link.closed && links.get(link.peer) === link
 
@@ -211,6 +228,11 @@ export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
       signalTo(existing, envelope.data)
       return
     }
+    // A candidate from the lower id may be ahead of its attempt's offer: keep it for that.
+    if (envelope.data.type === 'candidate' && !isInitiator(self, from)) {
+      early.hold(from, envelope.attempt, envelope.data)
+      return
+    }
     // Only an offer from the lower id starts (or restarts) a link; anything else is stale.
     if (envelope.data.type !== 'offer' || isInitiator(self, from)) {
       stats.staleSignals++
@@ -221,6 +243,7 @@ export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
     if (link === undefined) return
     attach(link, false, envelope.attempt)
     signalTo(link, envelope.data)
+    for (const candidate of early.take(from, envelope.attempt)) signalTo(link, candidate)
   }
 
   const signalTo = (link: Link, data: RtcSignal): void => {
@@ -311,6 +334,7 @@ export function createPeerLinks(options: PeerLinksOptions): PeerLinks {
 
     close() {
       for (const link of [...links.values()]) drop(link, true)
+      early.clear()
     },
   }
 }
