@@ -68,7 +68,7 @@ export interface JoinMeshOptions {
   maxChunkBytes?: number
   /** A frame is dropped while a channel already buffers this much. Default 12 MiB: room for one full-size (8 MiB) catch-up frame plus traffic, under Chromium's 16 MiB limit that closes a channel. */
   maxBufferedBytes?: number
-  /** `leave()` waits this long at most for the leave notice to drain. Default 500 ms. */
+  /** `leave()` waits this long at most for the leave notice to drain and be read (100 ms past the drain). Default 500 ms. */
   leaveFlushMs?: number
   /** First signaling reconnect delay. Default 500 ms. */
   reconnectMinDelayMs?: number
