@@ -6,8 +6,8 @@
  *
  * `client/src/churn.test.ts` runs in a Vitest pass of its own, after the others: it opens
  * ~1,000 native WebRTC connections, and a native crash cannot be caught, so alone it can
- * take down only its own result (the WebRTC module used before, @roamhq/wrtc, crashed it
- * in 3 of ~30 runs, once in CI). See client/README.md.
+ * take down only its own result (the WebRTC module used before, @roamhq/wrtc 0.10.0,
+ * crashed it 3 times, once in CI). See client/README.md.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'

@@ -5,9 +5,9 @@
  *   import { loadNodeWrtc } from '@gossip-mesh/client/node'
  *   const mesh = await joinMesh({ room, signaling, wrtc: loadNodeWrtc() })
  *
- * Why not @roamhq/wrtc (libwebrtc's bindings, used here until session 11): its native
- * code killed the process under join/leave churn in 3 of ~30 whole-suite runs, in CI too,
- * a crash no JavaScript can catch; node-datachannel ran the same churn without one.
+ * Why not @roamhq/wrtc 0.10.0 (libwebrtc's bindings, used here before): its native code
+ * killed the process running the churn test 3 times (client/README.md has the counts), a
+ * crash no JavaScript can catch; node-datachannel ran the same churn without one.
  */
 import { createRequire } from 'node:module'
 import type NodeDataChannel from 'node-datachannel'
@@ -28,8 +28,12 @@ export function loadNodeWrtc(): WrtcImplementation {
     // in many others. Preloaded, it stays initialised: 0 of 60 failed. Idempotent.
     ;(require('node-datachannel') as typeof NodeDataChannel).preload()
   } catch (err) {
+    const missing =
+      (err as { code?: unknown }).code === 'MODULE_NOT_FOUND' && String(err).includes('node-datachannel')
     throw new MeshPlatformError(
-      `Node.js peers need node-datachannel (npm install node-datachannel): ${(err as Error).message}`,
+      missing
+        ? 'Node.js peers need node-datachannel: npm install node-datachannel'
+        : `node-datachannel did not load (is its prebuilt binary there for this platform?): ${String(err)}`,
     )
   }
   return { ...polyfill, RTCPeerConnection: withPlainDescriptions(polyfill.RTCPeerConnection) }

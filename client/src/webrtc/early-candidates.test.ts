@@ -49,4 +49,12 @@ describe('early candidates', () => {
     expect(discarded()).toBe(2)
     expect(early.take('b', 'y')).toEqual([])
   })
+
+  it("keeps a late candidate of an abandoned attempt from evicting the next attempt's", () => {
+    const { early, discarded } = setup()
+    early.hold('a', 'new', candidate(1))
+    early.hold('a', 'old', candidate(2)) // overtaken on its way through the mesh
+    expect(early.take('a', 'new')).toEqual([candidate(1)])
+    expect(discarded()).toBe(1)
+  })
 })

@@ -5,8 +5,10 @@
  * they would leave the answering side with no address for the offerer (it could still be
  * found by its connectivity checks, later, and not always before the connect timeout).
  *
- * Bounded: the newest attempt per peer only, `maxPerPeer` candidates each, `maxPeers`
- * peers (the oldest entry makes way). Whatever is let go is reported to `onDiscard`.
+ * Bounded: `ATTEMPTS_PER_PEER` attempts per peer (attempt ids are random, so arrival is
+ * the only order; two, so that a late candidate of an abandoned attempt cannot evict the
+ * next attempt's), `maxPerPeer` candidates each, `maxPeers` peers (the oldest makes way).
+ * Whatever is let go is reported to `onDiscard`.
  *
  *   const early = createEarlyCandidates({ maxPeers: 64, maxPerPeer: 16, onDiscard })
  *   early.hold('a', 'x1', candidate)      // no link for attempt x1 yet
@@ -26,43 +28,41 @@ export interface EarlyCandidatesOptions {
 
 export interface EarlyCandidates {
   hold(peer: PeerId, attempt: string, candidate: CandidateSignal): void
-  /** The candidates held for `peer`'s `attempt`, in arrival order; the peer's entry goes. */
+  /** The candidates held for `peer`'s `attempt`, in arrival order; all held for the peer go. */
   take(peer: PeerId, attempt: string): CandidateSignal[]
   /** Let go of everything held (closing). */
   clear(): void
 }
 
-interface Entry {
+interface Held {
   attempt: string
   candidates: CandidateSignal[]
 }
 
-export function createEarlyCandidates(options: EarlyCandidatesOptions): EarlyCandidates {
-  // Insertion-ordered: the first key is the oldest entry.
-  const entries = new Map<PeerId, Entry>()
+const ATTEMPTS_PER_PEER = 2
 
-  const remove = (peer: PeerId): Entry | undefined => {
-    const entry = entries.get(peer)
-    entries.delete(peer)
-    return entry
-  }
+export function createEarlyCandidates(options: EarlyCandidatesOptions): EarlyCandidates {
+  // Insertion-ordered: the first key is the oldest peer; per peer, oldest attempt first.
+  const entries = new Map<PeerId, Held[]>()
+  const count = (held: Held[]): number => held.reduce((n, h) => n + h.candidates.length, 0)
 
   return {
     hold(peer, attempt, candidate) {
-      let entry = entries.get(peer)
-      if (entry !== undefined && entry.attempt !== attempt) {
-        // A newer attempt: the older one will never get its offer through.
-        options.onDiscard(entry.candidates.length)
-        entry = undefined
-        entries.delete(peer)
-      }
-      if (entry === undefined) {
+      let held = entries.get(peer)
+      if (held === undefined) {
         if (entries.size >= options.maxPeers) {
           const oldest = entries.keys().next().value as PeerId
-          options.onDiscard(remove(oldest)?.candidates.length ?? 0)
+          options.onDiscard(count(entries.get(oldest) ?? []))
+          entries.delete(oldest)
         }
+        held = []
+        entries.set(peer, held)
+      }
+      let entry = held.find((h) => h.attempt === attempt)
+      if (entry === undefined) {
+        if (held.length >= ATTEMPTS_PER_PEER) options.onDiscard(held.shift()?.candidates.length ?? 0)
         entry = { attempt, candidates: [] }
-        entries.set(peer, entry)
+        held.push(entry)
       }
       if (entry.candidates.length >= options.maxPerPeer) {
         options.onDiscard(1)
@@ -72,15 +72,17 @@ export function createEarlyCandidates(options: EarlyCandidatesOptions): EarlyCan
     },
 
     take(peer, attempt) {
-      const entry = remove(peer)
-      if (entry === undefined) return []
-      if (entry.attempt === attempt) return entry.candidates
-      options.onDiscard(entry.candidates.length)
-      return []
+      const held = entries.get(peer)
+      if (held === undefined) return []
+      entries.delete(peer)
+      // The offer of `attempt` came: any other attempt held for this peer is over.
+      const entry = held.find((h) => h.attempt === attempt)
+      options.onDiscard(count(held) - (entry?.candidates.length ?? 0))
+      return entry?.candidates ?? []
     },
 
     clear() {
-      for (const entry of entries.values()) options.onDiscard(entry.candidates.length)
+      for (const held of entries.values()) options.onDiscard(count(held))
       entries.clear()
     },
   }

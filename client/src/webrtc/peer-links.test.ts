@@ -275,9 +275,72 @@ describe('peer links, candidates ahead of their offer', () => {
     expect(b.links.stats().staleSignals).toBe(1)
   })
 
+  it("gives a restarted attempt's early candidates to the new connection, not the open one", async () => {
+    const a = side('a')
+    const b = side('b')
+    a.links.connect('b')
+    await vi.waitFor(() => expect(b.up).toEqual(['a']))
+    const open = b.peers[0] as FakePeer
+    const before = open.received.length
+    b.links.handleSignal('a', rtc('again', candidate(7)))
+    b.links.handleSignal('a', rtc('again', { type: 'offer', sdp: 'unpaired' }))
+    expect(open.received).toHaveLength(before)
+    expect(b.peers[1]?.received).toEqual([{ type: 'offer', sdp: 'unpaired' }, candidate(7)])
+  })
+
+  it('counts the held candidates of an offer refused over the link cap as stale', () => {
+    const b = side('b', { maxLinks: 1 })
+    b.links.connect('c')
+    b.links.handleSignal('a', rtc('x', candidate(1)))
+    b.links.handleSignal('a', rtc('x', { type: 'offer', sdp: 'unpaired' }))
+    expect(b.peers.filter((p) => !p.initiator)).toHaveLength(0)
+    expect(b.links.stats().staleSignals).toBe(1)
+  })
+
   it('does not hold candidates from a higher id, which never offers', () => {
     const a = side('a')
     a.links.handleSignal('b', rtc('x', candidate(1)))
     expect(a.links.stats().staleSignals).toBe(1)
+  })
+})
+
+describe('peer links, flush', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('waits for the other end to read (100 ms) after the buffer drains, within the timeout', async () => {
+    const a = side('a')
+    const b = side('b')
+    a.links.connect('b')
+    await vi.waitFor(() => expect(a.up).toEqual(['b']))
+    vi.useFakeTimers()
+    let done = false
+    void a.links.flush(500).then(() => {
+      done = true
+    })
+    await vi.advanceTimersByTimeAsync(99)
+    expect(done).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(done).toBe(true)
+
+    done = false
+    void a.links.flush(30).then(() => {
+      done = true
+    })
+    await vi.advanceTimersByTimeAsync(30)
+    expect(done).toBe(true)
+    expect(b.down).toEqual([])
+  })
+
+  it('returns at once with no open link', async () => {
+    const a = side('a')
+    vi.useFakeTimers()
+    let done = false
+    void a.links.flush(500).then(() => {
+      done = true
+    })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(done).toBe(true)
   })
 })
