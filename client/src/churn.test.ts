@@ -9,8 +9,8 @@ import { WebSocket } from 'ws'
 import { joinMesh } from './join-mesh'
 import type { Mesh } from './mesh'
 import type { JoinMeshOptions } from './mesh-options'
+import { loadNodeWrtc } from './node'
 import { countingWrtc } from './testing/counting-wrtc'
-import { loadNodeWrtc } from './testing/node-wrtc'
 
 const CYCLES = Number(process.env.GM_CHURN_CYCLES ?? 500)
 const AT_ONCE = Number(process.env.GM_CHURN_AT_ONCE ?? 10)

@@ -9,8 +9,8 @@ import { WebSocket } from 'ws'
 import { MeshJoinError, MeshOptionsError } from './errors'
 import type { JoinMeshOptions, Mesh } from './index'
 import { joinMesh } from './join-mesh'
+import { loadNodeWrtc } from './node'
 import { createMemoryStorage, type KeyValueStorage } from './persistence/key-value-storage'
-import { loadNodeWrtc } from './testing/node-wrtc'
 
 const wrtc = loadNodeWrtc()
 let server: SignalingServer

@@ -4,10 +4,10 @@
  * failure detection takes a few seconds.
  */
 import { joinMesh } from '@gossip-mesh/client'
+import { loadNodeWrtc } from '@gossip-mesh/client/node'
 import type { Page } from '@playwright/test'
 import { FAST } from '../support/fast-timing'
 import { expect, type Peer, type PeerParams, test } from '../support/fixtures'
-import { loadNodeWrtc } from '../support/node-wrtc'
 
 /** Open `count` tabs at once: the tabs start faster together than one after another. */
 const openPeers = (openPeer: (params?: PeerParams) => Promise<Peer>, count: number) =>

@@ -309,38 +309,38 @@ describe('peer links, flush', () => {
     vi.useRealTimers()
   })
 
+  /** Whether `promise` has settled, read after advancing the fake clock. */
+  const watch = (promise: Promise<unknown>): { done: boolean } => {
+    const state = { done: false }
+    void promise.then(() => {
+      state.done = true
+    })
+    return state
+  }
+
   it('waits for the other end to read (100 ms) after the buffer drains, within the timeout', async () => {
     const a = side('a')
     const b = side('b')
     a.links.connect('b')
     await vi.waitFor(() => expect(a.up).toEqual(['b']))
     vi.useFakeTimers()
-    let done = false
-    void a.links.flush(500).then(() => {
-      done = true
-    })
+    const long = watch(a.links.flush(500))
     await vi.advanceTimersByTimeAsync(99)
-    expect(done).toBe(false)
+    expect(long.done).toBe(false)
     await vi.advanceTimersByTimeAsync(1)
-    expect(done).toBe(true)
+    expect(long.done).toBe(true)
 
-    done = false
-    void a.links.flush(30).then(() => {
-      done = true
-    })
+    const short = watch(a.links.flush(30))
     await vi.advanceTimersByTimeAsync(30)
-    expect(done).toBe(true)
+    expect(short.done).toBe(true)
     expect(b.down).toEqual([])
   })
 
   it('returns at once with no open link', async () => {
     const a = side('a')
     vi.useFakeTimers()
-    let done = false
-    void a.links.flush(500).then(() => {
-      done = true
-    })
+    const flushed = watch(a.links.flush(500))
     await vi.advanceTimersByTimeAsync(0)
-    expect(done).toBe(true)
+    expect(flushed.done).toBe(true)
   })
 })
