@@ -16,14 +16,28 @@ export interface SimplePeerFactoryOptions {
   wrtc: WrtcImplementation | undefined
 }
 
+/** simple-peer 9.11.1's private timer of ICE gathering (a Node.js Timeout or a browser's id). */
+interface IceCompleteTimer {
+  _iceCompleteTimer?: ReturnType<typeof setTimeout> | null
+}
+
 export function createSimplePeerFactory(options: SimplePeerFactoryOptions): PeerFactory {
   const config: RTCConfiguration = { iceServers: options.iceServers }
-  return ({ initiator }) =>
-    // simple-peer's declared signal types are wider than the subset we relay (RtcSignal).
-    new SimplePeer({
+  return ({ initiator }) => {
+    const peer = new SimplePeer({
       initiator,
       trickle: true,
       config,
       ...(options.wrtc === undefined ? {} : { wrtc: options.wrtc as SimplePeer.Options['wrtc'] }),
-    }) as unknown as PeerLike
+    })
+    // simple-peer starts a 5 s timer at its first ICE candidate (it only matters without
+    // trickle) and clears it nowhere, not even in destroy(): a Node.js agent lived on ~5 s
+    // after its last peer closed (webtorrent/webtorrent#1605 saw the same timers).
+    peer.once('close', () => {
+      const timer = (peer as unknown as IceCompleteTimer)._iceCompleteTimer
+      if (timer != null) clearTimeout(timer)
+    })
+    // simple-peer's declared signal types are wider than the subset we relay (RtcSignal).
+    return peer as unknown as PeerLike
+  }
 }
