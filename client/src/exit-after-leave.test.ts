@@ -13,24 +13,34 @@ const CLIENT_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 it('lets a Node.js script exit as soon as its peers have left', async () => {
   const server = await createSignalingServer({ host: '127.0.0.1', port: 0 })
+  // A script that never exits is the failure looked for: it is killed after 30 s.
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, server.url], {
+    cwd: CLIENT_DIR,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 30_000,
+  })
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, server.url], {
-      cwd: CLIENT_DIR,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
     let out = ''
     child.stdout.on('data', (d) => {
       out += String(d)
     })
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-    const exitedAt = Date.now()
+    let exitedAt = 0
+    child.once('exit', () => {
+      exitedAt = Date.now()
+    })
+    // 'close' comes after 'exit' once stdout is drained, so `out` is whole.
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', resolve)
+    })
     expect(code).toBe(0)
     const leftAt = Number(/left (\d+)/.exec(out)?.[1])
     expect(leftAt).toBeGreaterThan(0)
-    // simple-peer's uncleared ICE timer held the process ~4 s past this point (5 s from the
-    // first candidate, the link taking ~1 s); the exit itself takes milliseconds.
+    // simple-peer's uncleared ICE timer held the process ~4.9 s past this point (5 s from
+    // the first candidate); without it the process is gone within ~30-150 ms.
     expect(exitedAt - leftAt).toBeLessThan(1_500)
   } finally {
+    child.kill('SIGKILL')
     await server.close()
   }
 }, 40_000)
